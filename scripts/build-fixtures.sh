@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the test fixtures from test/fixtures/{c,wat} into test/fixtures/build.
+# C programs: Debian clang + wasi-libc, linked with our crt1-command.c (the
+# modern `_start` with its run-once guard). WAT: assembled with jco's parser.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=test/fixtures/c
+out=test/fixtures/build
+mkdir -p "$out"
+CFLAGS=(--target=wasm32-wasi -O2 -nostartfiles -Wall -Werror -Wno-infinite-recursion)
+for c in "$src"/*.c; do
+  name=$(basename "$c" .c)
+  [ "$name" = crt1-command ] && continue
+  if [ ! "$out/$name.wasm" -nt "$c" ]; then
+    clang "${CFLAGS[@]}" "$src/crt1-command.c" "$c" -o "$out/$name.wasm"
+  fi
+done
+# A 64 MiB-initial-memory variant of grow.c for the reset-cost benchmark.
+clang "${CFLAGS[@]}" -Wl,--initial-memory=67108864 "$src/crt1-command.c" "$src/grow.c" -o "$out/grow64.wasm"
+node scripts/build-wat.mjs test/fixtures/wat "$out"
+mkdir -p examples
+cp "$out/hello.wasm" examples/hello.wasm
+echo "fixtures built in $out"

@@ -1,0 +1,104 @@
+// wasi:cli for one host: arguments, environment and cwd of the current run,
+// stdin from bytes, stdout/stderr captured (and optionally streamed to a
+// callback, synchronously), and `exit` turned into a thrown ExitSignal that
+// the runtime catches: the host process is never exited.
+import type { Io, InputStreamT, OutputStreamT } from './io.js';
+
+/** Thrown by wasi:cli/exit; carries the guest's exit code. */
+export class ExitSignal extends Error {
+  constructor(readonly code: number) {
+    super(`guest exited with code ${code}`);
+    this.name = 'ExitSignal';
+  }
+}
+
+export interface RunIo {
+  args: string[];
+  env: [string, string][];
+  cwd: string | undefined;
+  stdin: Uint8Array;
+  onStdout?: (chunk: Uint8Array) => void;
+  onStderr?: (chunk: Uint8Array) => void;
+}
+
+/** Collects output chunks; joined once at the end of a run. */
+class Capture {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+  constructor(private readonly limit: number, private readonly forward?: (chunk: Uint8Array) => void) {}
+  write(bytes: Uint8Array): void {
+    const copy = bytes.slice();
+    this.forward?.(copy);
+    if (this.size + copy.length > this.limit) return; // keep the head; callers see `truncated`
+    this.chunks.push(copy);
+    this.size += copy.length;
+  }
+  get truncated(): boolean {
+    return this.size >= this.limit;
+  }
+  take(): Uint8Array {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+export class Cli {
+  private run: RunIo = { args: [], env: [], cwd: undefined, stdin: new Uint8Array() };
+  private stdin!: InputStreamT;
+  private stdout!: OutputStreamT;
+  private stderr!: OutputStreamT;
+  private out!: Capture;
+  private err!: Capture;
+
+  constructor(private readonly io: Io, private readonly captureLimit: number) {
+    this.begin(this.run);
+  }
+
+  /** Sets up fresh streams for a run. */
+  begin(run: RunIo): void {
+    this.run = run;
+    let offset = 0;
+    this.stdin = new this.io.InputStream({
+      read: (max) => {
+        if (offset >= run.stdin.length) return null;
+        const chunk = run.stdin.subarray(offset, offset + max);
+        offset += chunk.length;
+        return chunk;
+      },
+    });
+    this.out = new Capture(this.captureLimit, run.onStdout);
+    this.err = new Capture(this.captureLimit, run.onStderr);
+    this.stdout = new this.io.OutputStream(this.out);
+    this.stderr = new this.io.OutputStream(this.err);
+  }
+
+  end(): { stdout: Uint8Array; stderr: Uint8Array; truncated: boolean } {
+    return { stdout: this.out.take(), stderr: this.err.take(), truncated: this.out.truncated || this.err.truncated };
+  }
+
+  interfaces() {
+    class TerminalInput {}
+    class TerminalOutput {}
+    const exitWith = (code: number): never => {
+      throw new ExitSignal(code);
+    };
+    return {
+      'wasi:cli/environment': {
+        getEnvironment: () => this.run.env,
+        getArguments: () => this.run.args,
+        initialCwd: () => this.run.cwd,
+      },
+      'wasi:cli/exit': {
+        exit: (status: { tag: 'ok' | 'err' }) => exitWith(status.tag === 'ok' ? 0 : 1),
+        exitWithCode: (code: number) => exitWith(code),
+      },
+      'wasi:cli/stdin': { getStdin: () => this.stdin },
+      'wasi:cli/stdout': { getStdout: () => this.stdout },
+      'wasi:cli/stderr': { getStderr: () => this.stderr },
+      'wasi:cli/terminal-input': { TerminalInput },
+      'wasi:cli/terminal-output': { TerminalOutput },
+      'wasi:cli/terminal-stdin': { getTerminalStdin: () => undefined },
+      'wasi:cli/terminal-stdout': { getTerminalStdout: () => undefined },
+      'wasi:cli/terminal-stderr': { getTerminalStderr: () => undefined },
+    };
+  }
+}

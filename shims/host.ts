@@ -1,0 +1,78 @@
+// WasiHost: the resettable WASI 0.2 host of one instance. It owns the state of
+// every interface (streams, clocks, random, file system) and hands the glue an
+// import object that answers both `wasi:cli/stdout` and any versioned name
+// such as `wasi:cli/stdout@0.2.3`, so every 0.2.x a component imports links.
+import { Cli, type RunIo } from './cli.js';
+import { Clocks, type ClockConfig } from './clocks.js';
+import { createFilesystem } from './filesystem.js';
+import { createIo } from './io.js';
+import { Random, type RandomConfig } from './random.js';
+import { createSockets } from './sockets.js';
+import { VirtualFs, type Mount, type Tree } from './vfs.js';
+
+export interface HostConfig {
+  mounts: Mount[];
+  clock: ClockConfig;
+  random: RandomConfig;
+  /** Bytes of stdout (and of stderr) kept per run. */
+  captureLimit: number;
+  /** Keep file system changes across resets. */
+  keepFsChanges: boolean;
+}
+
+export interface HostRunInput extends RunIo {
+  /** Files written into the volume for this run only (rewound by the next reset). */
+  files?: Tree;
+}
+
+export type ImportObject = Record<string, Record<string, unknown>>;
+
+export class WasiHost {
+  readonly fs: VirtualFs;
+  readonly imports: ImportObject;
+  private readonly cli: Cli;
+  private readonly clocks: Clocks;
+  private readonly random: Random;
+
+  constructor(private readonly config: HostConfig) {
+    const io = createIo();
+    this.fs = new VirtualFs(config.mounts);
+    this.cli = new Cli(io, config.captureLimit);
+    this.clocks = new Clocks(config.clock);
+    this.random = new Random(config.random);
+    const table: ImportObject = {
+      'wasi:io/error': { Error: io.IoError },
+      'wasi:io/poll': { Pollable: io.Pollable, poll: io.poll },
+      'wasi:io/streams': { InputStream: io.InputStream, OutputStream: io.OutputStream },
+      ...this.cli.interfaces(),
+      ...this.clocks.interfaces(io.Pollable),
+      ...this.random.interfaces(),
+      ...createFilesystem(io, this.fs),
+      ...createSockets(),
+    };
+    this.imports = new Proxy(table, {
+      get: (t, key) => (typeof key === 'string' ? t[key.replace(/@[^/]*$/, '')] : undefined),
+      has: (t, key) => typeof key === 'string' && key.replace(/@[^/]*$/, '') in t,
+    });
+  }
+
+  /** Prepares per-run state. The file system must already be reset. */
+  beginRun(input: HostRunInput): void {
+    this.clocks.reset();
+    this.random.reset();
+    if (input.files) {
+      this.fs.writeTree('/', input.files);
+      this.fs.dirty = true;
+    }
+    this.cli.begin(input);
+  }
+
+  endRun() {
+    return this.cli.end();
+  }
+
+  /** Rewinds host state that outlives a run (the file system). */
+  reset(): void {
+    this.fs.reset(this.config.keepFsChanges);
+  }
+}

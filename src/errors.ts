@@ -1,0 +1,67 @@
+// Every failure wasi-rewind reports is a RewindError with a stable `code`, so
+// callers can branch on the kind of problem without parsing messages.
+
+export type RewindErrorCode =
+  | 'INVALID_WASM'
+  | 'WRONG_WORLD'
+  | 'UNSUPPORTED_MODULE'
+  | 'INVALID_OPTIONS'
+  | 'INSTANTIATION_FAILED'
+  | 'RESTORE_FAILED'
+  | 'SNAPSHOT_FILE'
+  | 'TIMEOUT'
+  | 'POOL_CLOSED'
+  | 'QUEUE_FULL';
+
+export class RewindError extends Error {
+  readonly code: RewindErrorCode;
+  constructor(code: RewindErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** Bytes that are not a WebAssembly module or component, or fail to compile. */
+export class InvalidWasmError extends RewindError {
+  constructor(message: string, options?: { cause?: unknown }) { super('INVALID_WASM', message, options); }
+}
+
+/** A valid component that does not export `wasi:cli/run`, or a core module that is not a WASI command. */
+export class WrongWorldError extends RewindError {
+  constructor(message: string, options?: { cause?: unknown }) { super('WRONG_WORLD', message, options); }
+}
+
+/** Valid wasm that uses something the rewriter cannot virtualise (memory64, shared memory...). */
+export class UnsupportedModuleError extends RewindError {
+  constructor(message: string, options?: { cause?: unknown }) { super('UNSUPPORTED_MODULE', message, options); }
+}
+
+/** Options or CLI flags that fail validation; `issues` lists each problem. */
+export class InvalidOptionsError extends RewindError {
+  readonly issues: string[];
+  constructor(what: string, issues: string[]) {
+    super('INVALID_OPTIONS', `invalid ${what}:\n  - ${issues.join('\n  - ')}`);
+    this.issues = issues;
+  }
+}
+
+/** The component could not be instantiated (for example an import the host does not provide). */
+export class InstantiationError extends RewindError {
+  constructor(message: string, options?: { cause?: unknown }) { super('INSTANTIATION_FAILED', message, options); }
+}
+
+/** A restore could not bring the instance back to its snapshot (the instance is unusable). */
+export class RestoreError extends RewindError {
+  constructor(message: string, options?: { cause?: unknown }) { super('RESTORE_FAILED', message, options); }
+}
+
+/** A snapshot file that is missing, corrupt or of another format version. */
+export class SnapshotFileError extends RewindError {
+  constructor(message: string, options?: { cause?: unknown }) { super('SNAPSHOT_FILE', message, options); }
+}
+
+/** A run that exceeded its time limit (pool workers only: the main thread cannot interrupt wasm). */
+export class TimeoutError extends RewindError {
+  constructor(message: string) { super('TIMEOUT', message); }
+}

@@ -1,0 +1,59 @@
+// jco's instantiation-mode glue keeps its per-instance state (resource handle
+// tables, capture maps, counters, task and trap bookkeeping) in local
+// bindings of `instantiate` and of the generator that wires the core
+// instances. We parse the glue and make it return, next to the exports, an
+// accessor for each such binding, so the runtime can snapshot and restore them.
+import * as acorn from 'acorn';
+import { InstantiationError } from '../errors.js';
+
+/** Property of the instantiated exports object that carries the accessors. */
+export const GLUE_STATE_KEY = '__rewindGlueState';
+
+export interface GlueBindings {
+  get: Record<string, () => unknown>;
+  set: Record<string, (value: unknown) => void>;
+}
+
+type Node = acorn.Node & Record<string, any>;
+
+export function patchGlue(source: string): string {
+  const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module' }) as Node;
+  const instantiate = ast.body
+    .map((s: Node) => s.declaration)
+    .find((d: Node | undefined) => d?.type === 'FunctionDeclaration' && d.id?.name === 'instantiate') as Node | undefined;
+  if (!instantiate) throw new InstantiationError('jco glue has no exported instantiate() (was it transpiled in instantiation mode?)');
+  const generator = findGenerator(instantiate.body.body);
+  const bindings = new Map<string, 'let' | 'const'>();
+  collect(instantiate.body.body, bindings);
+  collect(generator.body.body, bindings);
+  const ret = [...generator.body.body].reverse().find((s: Node) => s.type === 'ReturnStatement') as Node | undefined;
+  if (ret?.argument?.type !== 'ObjectExpression') throw new InstantiationError('unexpected jco glue shape: no exports object returned');
+  const names = [...bindings.keys()];
+  const getters = names.map((n) => `${n}: () => ${n}`).join(', ');
+  const setters = names.filter((n) => bindings.get(n) === 'let').map((n) => `${n}: (v) => { ${n} = v; }`).join(', ');
+  const insert = ` ${GLUE_STATE_KEY}: { get: { ${getters} }, set: { ${setters} } },`;
+  const at = ret.argument.start + 1;
+  return source.slice(0, at) + insert + source.slice(at);
+}
+
+function findGenerator(statements: Node[]): Node {
+  for (const s of statements) {
+    if (s.type !== 'VariableDeclaration') continue;
+    for (const d of s.declarations) {
+      const call = d.init;
+      const fn = call?.type === 'CallExpression' ? call.callee : undefined;
+      if (fn?.type === 'FunctionExpression' && fn.generator) return fn;
+    }
+  }
+  throw new InstantiationError('unexpected jco glue shape: no instantiation generator found');
+}
+
+function collect(statements: Node[], into: Map<string, 'let' | 'const'>): void {
+  for (const s of statements) {
+    if (s.type !== 'VariableDeclaration') continue;
+    for (const d of s.declarations) {
+      if (d.id.type !== 'Identifier') continue; // destructured imports never change
+      into.set(d.id.name, s.kind === 'const' ? 'const' : 'let');
+    }
+  }
+}

@@ -1,0 +1,4 @@
+export { ReusableInstance, type RunResult } from './instance.js';
+export { prepare, type Prepared } from './prepare.js';
+export type { CreateOptions, RunOptions, Strategy } from './options.js';
+export * from './errors.js';

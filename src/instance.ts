@@ -1,0 +1,160 @@
+// ReusableInstance: one component instance whose wasi:cli/run can be called
+// any number of times. Strategy `snapshot` rewinds memory, globals, tables,
+// glue and host state to just after instantiation before each run;
+// `reinstantiate` builds a fresh instance per run (the baseline); `none`
+// reuses the instance without any reset (a command's second run traps).
+import { basename } from 'node:path';
+import { CoreLinker } from './core/linker.js';
+import { InstantiationError } from './errors.js';
+import { GLUE_STATE_KEY, type GlueBindings } from './glue/patch.js';
+import { createOptionsSchema, runOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
+import { prepare, type GlueVariant, type Prepared } from './prepare.js';
+import { outcomeOf, type Trap } from './run-outcome.js';
+import { StateSnapshot } from './state-snapshot.js';
+import { WasiHost, type HostConfig } from '../shims/host.js';
+import { readStdin } from './stdin.js';
+import type { Mount, Tree } from '../shims/vfs.js';
+
+export interface RunResult {
+  /** null when the run trapped. */
+  exitCode: number | null;
+  stdout: Buffer;
+  stderr: Buffer;
+  trap?: Trap;
+  /** True when stdout or stderr exceeded captureLimitBytes and was cut. */
+  truncated: boolean;
+  durationMs: number;
+  /** Time spent rewinding before this run (0 when nothing needed it). */
+  resetMs: number;
+  /** Memory pages copied back or zeroed before this run. */
+  pagesRestored: number;
+}
+
+interface Live {
+  host: WasiHost;
+  run: () => unknown;
+  snapshot?: StateSnapshot;
+}
+
+export class ReusableInstance {
+  private live!: Live;
+  private dirty = false;
+  private runs = 0;
+
+  private constructor(readonly prepared: Prepared, readonly options: ResolvedOptions) {}
+
+  static async create(input: string | Uint8Array, options: CreateOptions = {}): Promise<ReusableInstance> {
+    const resolved = validate(createOptionsSchema, options, 'options') as ResolvedOptions;
+    if (typeof input === 'string' && !options.programName) resolved.programName = basename(input);
+    const inst = new ReusableInstance(await prepare(input), resolved);
+    inst.live = inst.instantiate();
+    return inst;
+  }
+
+  get strategy() {
+    return this.options.strategy;
+  }
+
+  private hostConfig(): HostConfig {
+    const mounts: Mount[] = Object.entries(this.options.dirs).map(([guestPath, source]) => ({
+      guestPath,
+      source: typeof source === 'string' ? { hostDir: source } : { tree: source as Tree },
+    }));
+    return {
+      mounts,
+      clock: this.options.clock,
+      random: this.options.random,
+      captureLimit: this.options.captureLimitBytes,
+      keepFsChanges: this.options.keepFsChanges,
+    };
+  }
+
+  private instantiate(): Live {
+    const host = new WasiHost(this.hostConfig());
+    const tracked = this.options.strategy === 'snapshot';
+    const variant: GlueVariant = tracked ? this.prepared.rewound : this.prepared.plain;
+    const limitPages = this.options.maxMemoryMiB ? this.options.maxMemoryMiB * 16 : undefined;
+    const linker = tracked ? new CoreLinker(this.prepared.infos, limitPages) : undefined;
+    let exports: Record<string, unknown>;
+    try {
+      exports = variant.instantiate(
+        (name) => variant.modules.get(name)!,
+        host.imports,
+        linker?.instantiateCore ?? ((m, i) => new WebAssembly.Instance(m, i as WebAssembly.Imports)),
+      ) as Record<string, unknown>;
+    } catch (e) {
+      throw new InstantiationError(`cannot instantiate the component: ${(e as Error).message ?? e}`, { cause: e });
+    }
+    const runIface = exports[this.prepared.runExport] as { run: () => unknown };
+    const live: Live = { host, run: () => runIface.run() };
+    if (linker) live.snapshot = new StateSnapshot(linker, exports[GLUE_STATE_KEY] as GlueBindings);
+    return live;
+  }
+
+  /** Rewinds the instance now (run() does it lazily when needed). */
+  reset(): { resetMs: number; pagesRestored: number } {
+    const start = performance.now();
+    let pagesRestored = 0;
+    if (this.dirty) {
+      if (this.options.strategy === 'reinstantiate') this.live = this.instantiate();
+      else if (this.live.snapshot) {
+        this.live.host.reset();
+        pagesRestored = this.live.snapshot.restore();
+        if (this.options.verifyRestore) this.live.snapshot.verify();
+      }
+      if (this.options.strategy !== 'none') this.dirty = false;
+    }
+    return { resetMs: performance.now() - start, pagesRestored };
+  }
+
+  async run(options: RunOptions = {}): Promise<RunResult> {
+    const opts = validate(runOptionsSchema, options, 'run options') as RunOptions;
+    const stdin = await readStdin(opts.stdin);
+    return this.runSync({ ...opts, stdin });
+  }
+
+  /** run() for callers that already hold stdin as bytes (no await between runs). */
+  runSync(opts: Omit<RunOptions, 'stdin'> & { stdin?: Uint8Array | string }): RunResult {
+    const { resetMs, pagesRestored } = this.reset();
+    const { host } = this.live;
+    const stdin = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin ?? new Uint8Array();
+    const env = Object.entries(opts.env ?? this.options.env);
+    host.beginRun({
+      args: [this.options.programName, ...(opts.args ?? this.options.args)],
+      env,
+      cwd: opts.cwd ?? this.options.cwd,
+      stdin,
+      files: opts.files as Tree | undefined,
+      onStdout: opts.onStdout,
+      onStderr: opts.onStderr,
+    });
+    this.dirty = true;
+    this.runs++;
+    const start = performance.now();
+    let error: unknown;
+    try {
+      this.live.run();
+    } catch (e) {
+      error = e;
+    }
+    const durationMs = performance.now() - start;
+    const out = host.endRun();
+    const { exitCode, trap } = outcomeOf(error);
+    const result: RunResult = {
+      exitCode, stdout: Buffer.from(out.stdout), stderr: Buffer.from(out.stderr), truncated: out.truncated,
+      durationMs, resetMs, pagesRestored,
+    };
+    if (trap) result.trap = trap;
+    return result;
+  }
+
+  /** Figures that must stay flat across runs (snapshot strategy). */
+  stats() {
+    return { runs: this.runs, ...(this.live.snapshot?.stats() ?? { memoryPages: [], realMemoryBytes: [], glueEntries: 0 }) };
+  }
+
+  /** The virtual file system as a tree (after the last run, before its reset). */
+  files(): Tree {
+    return this.live.host.fs.toTree();
+  }
+}

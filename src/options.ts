@@ -1,0 +1,78 @@
+// Options of ReusableInstance.create and run(), validated with zod so that a
+// mistake is reported as one InvalidOptionsError listing every problem.
+import { z } from 'zod';
+import { InvalidOptionsError } from './errors.js';
+
+const tree: z.ZodType<Record<string, unknown>> = z.lazy(() =>
+  z.record(z.string(), z.union([z.string(), z.instanceof(Uint8Array), tree])),
+);
+
+const guestPath = z.string().regex(/^\//, 'guest paths are absolute, e.g. "/data"');
+
+export const strategies = ['snapshot', 'reinstantiate', 'none'] as const;
+export type Strategy = (typeof strategies)[number];
+
+const env = z.record(z.string().regex(/^[^=]+$/, 'variable names cannot contain "="'), z.string());
+const nanos = z.union([z.bigint().nonnegative(), z.number().int().nonnegative()]).transform((v) => BigInt(v));
+
+export const createOptionsSchema = z.object({
+  strategy: z.enum(strategies).default('snapshot'),
+  /** Preopened directories: guest path -> host directory (copied in) or an in-memory tree. */
+  dirs: z.record(guestPath, z.union([z.string().min(1), tree])).default({}),
+  /** argv[0] the guest sees. */
+  programName: z.string().default('main'),
+  /** Defaults for every run; a run's own args/env replace them. */
+  args: z.array(z.string()).default([]),
+  env: env.default({}),
+  cwd: z.string().optional(),
+  clock: z.union([
+    z.literal('real'),
+    z.object({ virtual: z.object({ startNs: nanos.default(1_700_000_000_000_000_000n), stepNs: nanos.default(1000n) }).default({ startNs: 1_700_000_000_000_000_000n, stepNs: 1000n }) }),
+  ]).default('real'),
+  random: z.union([z.literal('crypto'), z.object({ seed: z.number().int().nonnegative() })]).default('crypto'),
+  keepFsChanges: z.boolean().default(false),
+  /** Guest memory limit: memory.grow beyond it fails, as on a host with that much memory. */
+  maxMemoryMiB: z.number().int().positive().max(4096).optional(),
+  /** Bytes kept of each of stdout and stderr per run. */
+  captureLimitBytes: z.number().int().positive().default(64 << 20),
+  /** After each restore, compare all memory with the snapshot (slow; for tests and debugging). */
+  verifyRestore: z.boolean().default(false),
+}).strict();
+
+export type CreateOptions = z.input<typeof createOptionsSchema>;
+export type ResolvedOptions = z.output<typeof createOptionsSchema>;
+
+const chunk = z.union([z.instanceof(Uint8Array), z.string()]);
+const asyncIterable = z.custom<AsyncIterable<Uint8Array | string>>(
+  (v) => v !== null && typeof v === 'object' && Symbol.asyncIterator in (v as object),
+  'expected an async iterable of chunks (e.g. a Readable stream)',
+);
+
+const callback = z.custom<(chunk: Uint8Array) => void>((v) => typeof v === 'function', 'expected a function');
+
+export const runOptionsSchema = z.object({
+  args: z.array(z.string()).optional(),
+  env: env.optional(),
+  cwd: z.string().optional(),
+  stdin: z.union([chunk, asyncIterable]).optional(),
+  /** Files added under existing paths for this run only, e.g. { "/data/in.txt": "..." }. */
+  files: z.record(guestPath, z.union([z.string(), z.instanceof(Uint8Array), tree])).optional(),
+  onStdout: callback.optional(),
+  onStderr: callback.optional(),
+}).strict();
+
+export type RunOptions = {
+  args?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  stdin?: string | Uint8Array | AsyncIterable<Uint8Array | string>;
+  files?: Record<string, string | Uint8Array | Record<string, unknown>>;
+  onStdout?: (chunk: Uint8Array) => void;
+  onStderr?: (chunk: Uint8Array) => void;
+};
+
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  throw new InvalidOptionsError(what, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+}

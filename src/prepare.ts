@@ -1,0 +1,136 @@
+// prepare(): component bytes -> everything needed to instantiate many times.
+// jco transpiles the component (instantiation mode); each core module is
+// rewritten (rewrite/instrument.ts) and the glue patched (glue/patch.ts).
+// Results are cached on disk by content hash, and compiled modules in memory.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { transpile } from '@bytecodealliance/jco';
+import { InvalidWasmError, RewindError, WrongWorldError } from './errors.js';
+import { patchGlue } from './glue/patch.js';
+import { readInput, toComponent } from './load.js';
+import type { ModuleInfo } from './rewrite/info.js';
+import { rewriteModule } from './rewrite/instrument.js';
+
+/** Bump when the rewrite or glue patch changes, to invalidate caches. */
+const CACHE_FORMAT = 3;
+
+export type Instantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, unknown>,
+  instantiateCore: (module: WebAssembly.Module, imports?: Record<string, Record<string, unknown>>) => unknown,
+) => Record<string, unknown> | Promise<Record<string, unknown>>;
+
+export interface GlueVariant {
+  instantiate: Instantiate;
+  modules: Map<string, WebAssembly.Module>;
+}
+
+export interface Prepared {
+  hash: string;
+  /** Rewritten modules and patched glue: what the snapshot strategy runs. */
+  rewound: GlueVariant;
+  /** jco's unmodified output: the baseline a plain jco host would run. */
+  plain: GlueVariant;
+  infos: Map<WebAssembly.Module, ModuleInfo>;
+  /** Export key of wasi:cli/run in the instantiated exports. */
+  runExport: string;
+  /** Interfaces the component imports (versioned). */
+  imports: string[];
+}
+
+interface Meta { format: number; runExport: string; imports: string[]; modules: { name: string; info: ModuleInfo }[] }
+
+const memo = new Map<string, Promise<Prepared>>();
+
+export function cacheDir(): string {
+  return process.env.WASI_REWIND_CACHE ?? join(tmpdir(), 'wasi-rewind-cache');
+}
+
+export async function prepare(input: string | Uint8Array): Promise<Prepared> {
+  const bytes = await readInput(input);
+  const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
+  let p = memo.get(hash);
+  if (!p) {
+    p = load(bytes, hash);
+    memo.set(hash, p);
+    p.catch(() => memo.delete(hash));
+  }
+  return p;
+}
+
+async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
+  const dir = join(cacheDir(), `${hash}-v${CACHE_FORMAT}`);
+  if (!existsSync(join(dir, 'meta.json'))) await build(bytes, dir);
+  const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
+  const infos = new Map<WebAssembly.Module, ModuleInfo>();
+  const rewound = new Map<string, WebAssembly.Module>();
+  const plain = new Map<string, WebAssembly.Module>();
+  for (const { name, info } of meta.modules) {
+    const module = new WebAssembly.Module(await readFile(join(dir, 'rewound', name)));
+    rewound.set(name, module);
+    infos.set(module, info);
+    plain.set(name, new WebAssembly.Module(await readFile(join(dir, 'plain', name))));
+  }
+  const glue = async (variant: string) =>
+    ((await import(pathToFileURL(join(dir, variant, 'component.js')).href)) as { instantiate: Instantiate }).instantiate;
+  return {
+    hash,
+    rewound: { instantiate: await glue('rewound'), modules: rewound },
+    plain: { instantiate: await glue('plain'), modules: plain },
+    infos,
+    runExport: meta.runExport,
+    imports: meta.imports,
+  };
+}
+
+async function build(input: Uint8Array, dir: string): Promise<void> {
+  const component = await toComponent(input);
+  let out: Awaited<ReturnType<typeof transpile>>;
+  try {
+    out = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true, base64Cutoff: 0 });
+  } catch (e) {
+    throw new InvalidWasmError(`jco cannot transpile the component: ${String((e as Error).message ?? e)}`, { cause: e });
+  }
+  const runExport = out.exports.map(([name]) => name).find((n) => /^wasi:cli\/run@0\.2\./.test(n));
+  if (!runExport) {
+    const found = out.exports.map(([n]) => n).join(', ') || 'nothing';
+    throw new WrongWorldError(`the component does not export wasi:cli/run@0.2.x (it exports ${found})`);
+  }
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(join(tmp, 'rewound'), { recursive: true });
+  await mkdir(join(tmp, 'plain'), { recursive: true });
+  const modules: Meta['modules'] = [];
+  for (const [name, data] of Object.entries(out.files)) {
+    if (name.endsWith('.wasm')) {
+      const { bytes, info } = rewrite(name, data);
+      await writeFile(join(tmp, 'plain', name), data);
+      await writeFile(join(tmp, 'rewound', name), bytes);
+      modules.push({ name, info });
+    } else if (name === 'component.js') {
+      const source = Buffer.from(data).toString('utf8');
+      await writeFile(join(tmp, 'plain', name), source);
+      await writeFile(join(tmp, 'rewound', name), patchGlue(source));
+    }
+  }
+  const meta: Meta = { format: CACHE_FORMAT, runExport, imports: out.imports, modules };
+  await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
+  await mkdir(cacheDir(), { recursive: true });
+  try {
+    await rename(tmp, dir);
+  } catch (e) {
+    if (!existsSync(join(dir, 'meta.json'))) throw e; // another process won the race
+  }
+}
+
+function rewrite(name: string, data: Uint8Array) {
+  try {
+    return rewriteModule(data);
+  } catch (e) {
+    if (e instanceof RewindError) throw e;
+    throw new InvalidWasmError(`cannot rewrite core module ${name}: ${String((e as Error).message ?? e).slice(0, 300)}`, { cause: e });
+  }
+}
