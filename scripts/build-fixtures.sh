@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 src=test/fixtures/c
 out=test/fixtures/build
 mkdir -p "$out"
-CFLAGS=(--target=wasm32-wasi -O2 -nostartfiles -Wall -Werror -Wno-infinite-recursion)
+CFLAGS=(--target=wasm32-wasi -O2 -nostartfiles -Wall -Werror -Wno-infinite-recursion -Wl,--strip-debug)
 for c in "$src"/*.c; do
   name=$(basename "$c" .c)
   [ "$name" = crt1-command ] && continue
-  if [ ! "$out/$name.wasm" -nt "$c" ]; then
+  if [ ! "$out/$name.wasm" -nt "$c" ] || [ "$src/crt1-command.c" -nt "$out/$name.wasm" ]; then
     clang "${CFLAGS[@]}" "$src/crt1-command.c" "$c" -o "$out/$name.wasm"
   fi
 done

@@ -16,7 +16,7 @@ import type { ModuleInfo } from './rewrite/info.js';
 import { rewriteModule } from './rewrite/instrument.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
-const CACHE_FORMAT = 3;
+const CACHE_FORMAT = 4;
 
 export type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,

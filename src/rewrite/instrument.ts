@@ -25,6 +25,11 @@ const G_DIRTY = '__rewind_dirty';
 const F_SIZE = '__rewind_size';
 const F_GROW = '__rewind_grow';
 const F_MARK_RANGE = '__rewind_mark_range';
+// What Node 20's V8 runs by default. Not Features.All: binaryen would then
+// use newer encodings (e.g. for imports) that V8 cannot read yet.
+const F = binaryen.Features;
+const FEATURES = F.MVP | F.MutableGlobals | F.SignExt | F.BulkMemory | F.NontrappingFPToInt | F.SIMD128
+  | F.ReferenceTypes | F.Multivalue | F.TailCall | F.ExceptionHandling | F.ExtendedConst;
 const TABLE_WRITES = new Set([binaryen.TableSetId, binaryen.TableGrowId, binaryen.TableFillId, binaryen.TableCopyId, binaryen.TableInitId]);
 
 export interface RewriteResult { bytes: Uint8Array; info: ModuleInfo }
@@ -32,9 +37,7 @@ export interface RewriteResult { bytes: Uint8Array; info: ModuleInfo }
 export function rewriteModule(input: Uint8Array): RewriteResult {
   const m = binaryen.readBinary(input);
   try {
-    // Keep the module's own feature set (so the output encoding stays what
-    // Node's V8 reads) plus bulk memory, used by the grow helper.
-    m.setFeatures(m.getFeatures() | binaryen.Features.BulkMemory | binaryen.Features.MutableGlobals);
+    m.setFeatures(FEATURES);
     const info: ModuleInfo = { memory: null, globals: [], tables: [], mutatesTables: false };
     exportState(m, info);
     if (m.hasMemory()) info.memory = virtualiseMemory(m);

@@ -1,0 +1,65 @@
+// The core promise: the k-th run on one reused instance is what a fresh
+// instance gives, and the trap it replaces is real.
+import { describe, expect, it } from 'vitest';
+import { ReusableInstance, type CreateOptions, type RunOptions } from '../src/index.js';
+import { fixture, fresh, observed, type Fixture } from './helpers.js';
+
+describe('without reset (strategy none)', () => {
+  it('reproduces the trap of a second run on one instance', async () => {
+    const inst = await ReusableInstance.create(fixture('hello'), { strategy: 'none' });
+    const first = await inst.run();
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout.toString()).toBe('hello from wasi-rewind\n');
+    const second = await inst.run();
+    expect(second.exitCode).toBeNull();
+    expect(second.trap?.message).toMatch(/unreachable/);
+  });
+
+  it('leaks state between runs when the guest has no run-once guard', async () => {
+    const inst = await ReusableInstance.create(fixture('counter'), { strategy: 'none' });
+    expect((await inst.run()).stdout.toString()).toBe('calls=1 heap=1\n');
+    expect((await inst.run()).trap).toBeDefined();
+  });
+});
+
+const cases: [Fixture, CreateOptions, RunOptions][] = [
+  ['hello', {}, {}],
+  ['echo', { env: { HOME: '/home/guest' } }, { args: ['one', 'two words', ''], env: { A: '1', B: 'x=y' } }],
+  ['cat', {}, { stdin: 'line one\nline two\n'.repeat(500) }],
+  ['counter', {}, {}],
+  ['grow', {}, { args: ['6'] }],
+  ['files', { dirs: { '/data': { 'a.txt': 'hello', sub: { 'b.bin': new Uint8Array([0, 1, 2]) } } } }, { args: ['new.txt', 'written'] }],
+  ['exit', {}, { args: ['0'] }],
+  ['exit', {}, { args: ['3'] }],
+  ['faults', {}, { args: ['unreachable'] }],
+  ['state', {}, {}],
+];
+
+describe('snapshot reuse matches a fresh instance', () => {
+  it.each(cases)('%s: 1000 runs equal a fresh run', async (name, options, run) => {
+    const reference = await fresh(name, options, run);
+    const inst = await ReusableInstance.create(fixture(name), options);
+    for (let k = 1; k <= 1000; k++) {
+      const r = await inst.run(run);
+      // Full observed comparison every run; the complete file tree on a sample.
+      expect(observed(r), `run ${k}`).toEqual(reference.result);
+      if (k % 100 === 1) expect(inst.files(), `files after run ${k}`).toEqual(reference.files);
+    }
+  });
+
+  it('restores exactly: every page equals the snapshot after each reset (verifyRestore)', async () => {
+    for (const [name, options, run] of cases) {
+      const inst = await ReusableInstance.create(fixture(name), { ...options, verifyRestore: true });
+      for (let k = 0; k < 20; k++) await inst.run(run); // throws RestoreError on any untracked write
+      inst.reset();
+    }
+  });
+
+  it('rewinds statics, heap, private globals, tables and grown memory', async () => {
+    const inst = await ReusableInstance.create(fixture('state'));
+    const outs = new Set<string>();
+    for (let k = 0; k < 50; k++) outs.add((await inst.run()).stdout.toString());
+    expect([...outs]).toEqual([(await fresh('state', {}, {})).result.stdout]);
+    expect([...outs][0]).toMatch(/^g=1 p=\d n=1 z=0\n$/);
+  });
+});
