@@ -18,6 +18,4 @@ done
 # A 64 MiB-initial-memory variant of grow.c for the reset-cost benchmark.
 clang "${CFLAGS[@]}" -Wl,--initial-memory=67108864 "$src/crt1-command.c" "$src/grow.c" -o "$out/grow64.wasm"
 node scripts/build-wat.mjs test/fixtures/wat "$out"
-mkdir -p examples
-cp "$out/hello.wasm" examples/hello.wasm
 echo "fixtures built in $out"

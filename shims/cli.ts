@@ -25,16 +25,17 @@ export interface RunIo {
 class Capture {
   private chunks: Uint8Array[] = [];
   private size = 0;
+  truncated = false;
   constructor(private readonly limit: number, private readonly forward?: (chunk: Uint8Array) => void) {}
   write(bytes: Uint8Array): void {
     const copy = bytes.slice();
     this.forward?.(copy);
-    if (this.size + copy.length > this.limit) return; // keep the head; callers see `truncated`
-    this.chunks.push(copy);
-    this.size += copy.length;
-  }
-  get truncated(): boolean {
-    return this.size >= this.limit;
+    const room = this.limit - this.size;
+    if (copy.length > room) this.truncated = true; // keep the head
+    const kept = copy.length > room ? copy.subarray(0, room) : copy;
+    if (kept.length === 0) return;
+    this.chunks.push(kept);
+    this.size += kept.length;
   }
   take(): Uint8Array {
     return Buffer.concat(this.chunks);

@@ -71,6 +71,8 @@ export class ReusableInstance {
 
   private instantiate(): Live {
     const host = new WasiHost(this.hostConfig());
+    const missing = this.prepared.imports.filter((name) => !(name in host.imports));
+    if (missing.length) throw new InstantiationError(`the component imports interfaces wasi-rewind does not provide: ${missing.join(', ')}`);
     const tracked = this.options.strategy === 'snapshot';
     const variant: GlueVariant = tracked ? this.prepared.rewound : this.prepared.plain;
     const limitPages = this.options.maxMemoryMiB ? this.options.maxMemoryMiB * 16 : undefined;

@@ -7,18 +7,22 @@ const tree: z.ZodType<Record<string, unknown>> = z.lazy(() =>
   z.record(z.string(), z.union([z.string(), z.instanceof(Uint8Array), tree])),
 );
 
-const guestPath = z.string().regex(/^\//, 'guest paths are absolute, e.g. "/data"');
+/** Zod reports bad record keys without the key's own message, so keys are checked here. */
+const keysMatch = <T extends z.ZodType>(record: T, test: RegExp, message: string) =>
+  record.refine((r) => Object.keys(r as object).every((k) => test.test(k)), message);
+const absolute = /^\//;
+const absoluteMessage = 'guest paths are absolute, e.g. "/data"';
 
 export const strategies = ['snapshot', 'reinstantiate', 'none'] as const;
 export type Strategy = (typeof strategies)[number];
 
-const env = z.record(z.string().regex(/^[^=]+$/, 'variable names cannot contain "="'), z.string());
+const env = keysMatch(z.record(z.string(), z.string()), /^[^=]+$/, 'environment variable names cannot contain "="');
 const nanos = z.union([z.bigint().nonnegative(), z.number().int().nonnegative()]).transform((v) => BigInt(v));
 
 export const createOptionsSchema = z.object({
   strategy: z.enum(strategies).default('snapshot'),
   /** Preopened directories: guest path -> host directory (copied in) or an in-memory tree. */
-  dirs: z.record(guestPath, z.union([z.string().min(1), tree])).default({}),
+  dirs: keysMatch(z.record(z.string(), z.union([z.string().min(1), tree])), absolute, absoluteMessage).default({}),
   /** argv[0] the guest sees. */
   programName: z.string().default('main'),
   /** Defaults for every run; a run's own args/env replace them. */
@@ -56,7 +60,7 @@ export const runOptionsSchema = z.object({
   cwd: z.string().optional(),
   stdin: z.union([chunk, asyncIterable]).optional(),
   /** Files added under existing paths for this run only, e.g. { "/data/in.txt": "..." }. */
-  files: z.record(guestPath, z.union([z.string(), z.instanceof(Uint8Array), tree])).optional(),
+  files: keysMatch(z.record(z.string(), z.union([z.string(), z.instanceof(Uint8Array), tree])), absolute, absoluteMessage).optional(),
   onStdout: callback.optional(),
   onStderr: callback.optional(),
 }).strict();

@@ -16,7 +16,7 @@ import type { ModuleInfo } from './rewrite/info.js';
 import { rewriteModule } from './rewrite/instrument.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
-const CACHE_FORMAT = 4;
+const CACHE_FORMAT = 7;
 
 export type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
@@ -76,7 +76,7 @@ async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
     plain.set(name, new WebAssembly.Module(await readFile(join(dir, 'plain', name))));
   }
   const glue = async (variant: string) =>
-    ((await import(pathToFileURL(join(dir, variant, 'component.js')).href)) as { instantiate: Instantiate }).instantiate;
+    ((await import(pathToFileURL(join(dir, variant, 'component.mjs')).href)) as { instantiate: Instantiate }).instantiate;
   return {
     hash,
     rewound: { instantiate: await glue('rewound'), modules: rewound },
@@ -112,8 +112,9 @@ async function build(input: Uint8Array, dir: string): Promise<void> {
       modules.push({ name, info });
     } else if (name === 'component.js') {
       const source = Buffer.from(data).toString('utf8');
-      await writeFile(join(tmp, 'plain', name), source);
-      await writeFile(join(tmp, 'rewound', name), patchGlue(source));
+      // .mjs: the cache dir has no package.json saying "type": "module".
+      await writeFile(join(tmp, 'plain', 'component.mjs'), source);
+      await writeFile(join(tmp, 'rewound', 'component.mjs'), patchGlue(source));
     }
   }
   const meta: Meta = { format: CACHE_FORMAT, runExport, imports: out.imports, modules };

@@ -32,8 +32,30 @@ export function patchGlue(source: string): string {
   const getters = names.map((n) => `${n}: () => ${n}`).join(', ');
   const setters = names.filter((n) => bindings.get(n) === 'let').map((n) => `${n}: (v) => { ${n} = v; }`).join(', ');
   const insert = ` ${GLUE_STATE_KEY}: { get: { ${getters} }, set: { ${setters} } },`;
-  const at = ret.argument.start + 1;
-  return source.slice(0, at) + insert + source.slice(at);
+  const edits: Edit[] = [{ at: ret.argument.start + 1, end: ret.argument.start + 1, text: insert }];
+  const debugLog = findDeclarator(instantiate.body.body, '_debugLog');
+  // jco's _debugLog reads process.env (a slow native getter) on every call,
+  // hundreds of times per run; decide once at instantiation instead.
+  if (debugLog?.init) edits.push({ at: debugLog.init.start, end: debugLog.init.end, text: DEBUG_LOG });
+  return applyEdits(source, edits);
+}
+
+const DEBUG_LOG = 'globalThis?.process?.env?.JCO_DEBUG ? (...args) => console.debug(...args) : () => {}';
+
+interface Edit { at: number; end: number; text: string }
+
+function applyEdits(source: string, edits: Edit[]): string {
+  let out = source;
+  for (const e of [...edits].sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.text + out.slice(e.end);
+  return out;
+}
+
+function findDeclarator(statements: Node[], name: string): Node | undefined {
+  for (const s of statements) {
+    if (s.type !== 'VariableDeclaration') continue;
+    for (const d of s.declarations) if (d.id.type === 'Identifier' && d.id.name === name) return d;
+  }
+  return undefined;
 }
 
 function findGenerator(statements: Node[]): Node {

@@ -4,40 +4,42 @@
 // reference; WebAssembly.Globals (instance flags) by value; primitives held
 // in `let` bindings are assigned back. Anything else (functions, modules,
 // exports) is fixed after instantiation and left alone.
+// Each binding gets its own restore closure, built once: resets run often
+// and most bindings are empty containers or untouched counters.
 import type { GlueBindings } from './patch.js';
 
-type Saved = { name: string; kind: 'container' | 'global' | 'value'; value: unknown; copy?: unknown };
+type Restorer = () => void;
 
 export class GlueState {
-  private readonly saved: Saved[] = [];
+  private readonly restorers: Restorer[] = [];
+  private readonly containers: (() => unknown)[] = [];
 
-  constructor(private readonly bindings: GlueBindings) {
+  constructor(bindings: GlueBindings) {
     for (const [name, get] of Object.entries(bindings.get)) {
       const value = get();
-      if (value instanceof WebAssembly.Global) this.saved.push({ name, kind: 'global', value, copy: value.value });
-      else if (isContainer(value)) this.saved.push({ name, kind: 'container', value, copy: copyContainer(value) });
-      else if (name in bindings.set && isPrimitive(value)) this.saved.push({ name, kind: 'value', value });
+      const set = bindings.set[name];
+      if (value instanceof WebAssembly.Global) {
+        const saved = value.value;
+        this.restorers.push(() => {
+          if (value.value !== saved) value.value = saved;
+        });
+      } else if (isContainer(value)) {
+        this.restorers.push(containerRestorer(value));
+        if (set) this.restorers.push(() => get() !== value && set(value));
+        this.containers.push(get);
+      } else if (set && isPrimitive(value)) {
+        this.restorers.push(() => get() !== value && set(value));
+      }
     }
   }
 
   restore(): void {
-    for (const s of this.saved) {
-      if (s.kind === 'global') {
-        const g = s.value as WebAssembly.Global;
-        if (g.value !== s.copy) g.value = s.copy;
-        continue;
-      }
-      if (s.kind === 'container') refill(s.value, s.copy);
-      const set = this.bindings.set[s.name];
-      if (set && this.bindings.get[s.name]!() !== s.value) set(s.value);
-    }
+    for (const r of this.restorers) r();
   }
 
   /** Total entries held by the glue's containers, to check that nothing grows run to run. */
   size(): number {
-    let total = 0;
-    for (const s of this.saved) if (s.kind === 'container') total += sizeOf(this.bindings.get[s.name]!());
-    return total;
+    return this.containers.reduce((total, get) => total + sizeOf(get()), 0);
   }
 }
 
@@ -55,40 +57,54 @@ function isContainer(v: unknown): boolean {
   return v instanceof Map || v instanceof Set || Array.isArray(v) || isPlainObject(v);
 }
 
-interface ArrayCopy { items: unknown[]; props: [string, unknown, unknown][] }
-
-function copyContainer(v: unknown): unknown {
-  if (v instanceof Map) return new Map(v);
-  if (v instanceof Set) return new Set(v);
-  if (Array.isArray(v)) {
-    // Handle tables carry extra properties such as the `_createdReps` Set.
-    const props = Object.keys(v).filter((k) => !/^\d+$/.test(k))
-      .map((k): [string, unknown, unknown] => [k, (v as any)[k], isContainer((v as any)[k]) ? copyContainer((v as any)[k]) : undefined]);
-    return { items: [...v], props } satisfies ArrayCopy;
-  }
-  return { ...(v as object) };
-}
-
-function refill(target: unknown, copy: unknown): void {
+function containerRestorer(target: unknown): Restorer {
   if (target instanceof Map) {
-    target.clear();
-    for (const [k, v] of copy as Map<unknown, unknown>) target.set(k, v);
-  } else if (target instanceof Set) {
-    target.clear();
-    for (const v of copy as Set<unknown>) target.add(v);
-  } else if (Array.isArray(target)) {
-    const { items, props } = copy as ArrayCopy;
-    target.length = 0;
-    target.push(...items);
-    for (const [k, value, inner] of props) {
-      (target as any)[k] = value;
-      if (inner !== undefined) refill(value, inner);
-    }
-  } else {
-    const obj = target as Record<string, unknown>;
-    for (const k of Object.keys(obj)) if (!(k in (copy as object))) delete obj[k];
-    Object.assign(obj, copy);
+    const copy = new Map(target);
+    if (copy.size === 0) return () => target.size && target.clear();
+    const entries = [...copy];
+    return () => {
+      if (target.size === copy.size && entries.every(([k, v]) => target.get(k) === v)) return;
+      target.clear();
+      for (const [k, v] of copy) target.set(k, v);
+    };
   }
+  if (target instanceof Set) {
+    const copy = new Set(target);
+    if (copy.size === 0) return () => target.size && target.clear();
+    return () => {
+      if (target.size === copy.size && [...copy].every((v) => target.has(v))) return;
+      target.clear();
+      for (const v of copy) target.add(v);
+    };
+  }
+  if (Array.isArray(target)) {
+    // Handle tables carry extra properties such as the `_createdReps` Set.
+    const items = [...target];
+    const props = Object.keys(target).filter((k) => !/^\d+$/.test(k)).map((k) => {
+      const value = (target as any)[k];
+      return { k, value, restore: isContainer(value) ? containerRestorer(value) : undefined };
+    });
+    return () => {
+      let same = target.length === items.length;
+      for (let i = 0; same && i < items.length; i++) same = target[i] === items[i];
+      if (!same) {
+        target.length = 0;
+        for (const item of items) target.push(item);
+      }
+      for (const p of props) {
+        if ((target as any)[p.k] !== p.value) (target as any)[p.k] = p.value;
+        p.restore?.();
+      }
+    };
+  }
+  const obj = target as Record<string, unknown>;
+  const copy = { ...obj };
+  const keys = Object.keys(copy);
+  return () => {
+    for (const k of keys) if (obj[k] !== copy[k]) obj[k] = copy[k];
+    // Object.keys is served from V8's enum cache; walk the keys only if some were added.
+    if (Object.keys(obj).length !== keys.length) for (const k of Object.keys(obj)) if (!(k in copy)) delete obj[k];
+  };
 }
 
 function sizeOf(v: unknown): number {

@@ -1,11 +1,11 @@
 // One linear memory of an instance, seen through the rewriter's additions:
 // `vpages` (the page count the guest sees), `limit` (how far it may grow) and
-// `dirty` (byte address of the dirty map, one byte per 64 KiB page, kept in
-// the real memory's top page). Restore copies back only the pages marked
-// dirty, and zeroes dirty pages above the snapshot's size so that the next
+// `dirty` (byte address of the dirty map, one byte per 4 KiB chunk, kept in
+// the real memory's top pages). Restore copies back only the chunks marked
+// dirty, and zeroes dirty chunks above the snapshot's size so that the next
 // memory.grow hands the guest zeroed pages, as a fresh memory would.
 import { RestoreError } from '../errors.js';
-import { PAGE, type MemoryInfo } from '../rewrite/info.js';
+import { CHUNK, CHUNK_SHIFT, CHUNKS_PER_PAGE, MAP_BYTES, PAGE, type MemoryInfo } from '../rewrite/info.js';
 
 export class TrackedMemory {
   readonly vpages: WebAssembly.Global;
@@ -20,7 +20,7 @@ export class TrackedMemory {
     this.tracked = info.tracked;
     this.vpages = new WebAssembly.Global({ value: 'i32', mutable: true }, info.initialPages);
     this.limit = new WebAssembly.Global({ value: 'i32', mutable: true }, Math.min(info.maxPages, limitPages));
-    // The rewriter gave the defining module one extra initial page for the map.
+    // The rewriter gave the defining module extra initial pages for the map.
     this.dirty = new WebAssembly.Global({ value: 'i32', mutable: true }, info.tracked ? info.initialPages * PAGE : 0);
   }
 
@@ -28,13 +28,17 @@ export class TrackedMemory {
     return { vpages: this.vpages, limit: this.limit, dirty: this.dirty };
   }
 
-  /** Size the guest sees, in bytes. */
-  get byteLength(): number {
-    return (this.vpages.value as number) * PAGE;
-  }
-
   private bytes(): Uint8Array {
     return new Uint8Array(this.memory!.buffer);
+  }
+
+  private dirtyMap(): Uint8Array {
+    return new Uint8Array(this.memory!.buffer, this.dirty.value as number, MAP_BYTES);
+  }
+
+  /** Chunks below the map: everything the guest can have touched. */
+  private guestChunks(): number {
+    return ((this.dirty.value as number) / PAGE) * CHUNKS_PER_PAGE;
   }
 
   snapshot(): void {
@@ -43,25 +47,20 @@ export class TrackedMemory {
     if (this.tracked) this.dirtyMap().fill(0);
   }
 
-  /** Marks pages written by the host (glue writes into guest memory). */
+  /** Marks chunks written by the host (glue writes into guest memory). */
   markRange(ptr: number, len: number): void {
     if (!this.tracked || len <= 0) return;
-    const first = ptr >>> 16;
-    const last = Math.min((ptr + len - 1) / PAGE | 0, 65535);
-    this.dirtyMap().fill(1, first, last + 1);
+    const last = Math.min(Math.floor((ptr + len - 1) / CHUNK), MAP_BYTES - 1);
+    this.dirtyMap().fill(1, ptr >>> CHUNK_SHIFT, last + 1);
   }
 
-  /** Marks the page a pointer argument points into (results are written there). */
+  /** Marks the chunk a pointer argument points into (results are written there). */
   markPointer(ptr: number): void {
-    if (!this.tracked || !Number.isInteger(ptr) || ptr < 0 || ptr >= this.memory!.buffer.byteLength) return;
-    new Uint8Array(this.memory!.buffer, this.dirty.value as number, PAGE)[ptr >>> 16] = 1;
+    if (!this.tracked || !Number.isInteger(ptr) || ptr < 0 || ptr >= (this.dirty.value as number)) return;
+    new Uint8Array(this.memory!.buffer, this.dirty.value as number, MAP_BYTES)[ptr >>> CHUNK_SHIFT] = 1;
   }
 
-  private dirtyMap(): Uint8Array {
-    return new Uint8Array(this.memory!.buffer, this.dirty.value as number, PAGE);
-  }
-
-  /** Rewinds to the snapshot; returns the number of pages copied or zeroed. */
+  /** Rewinds to the snapshot; returns the number of 4 KiB chunks copied back or zeroed. */
   restore(): number {
     const restored = this.tracked ? this.restoreDirty() : this.restoreByComparison();
     this.vpages.value = this.imagePages;
@@ -71,42 +70,44 @@ export class TrackedMemory {
   private restoreDirty(): number {
     const mem = this.bytes();
     const map = this.dirtyMap();
-    const runPages = this.vpages.value as number;
-    const topGuestPage = (this.dirty.value as number) / PAGE; // pages below the map page
-    // A store that starts in page p may spill into p + 1 (at most 16 bytes).
-    const scan = Math.min(runPages + 1, topGuestPage);
-    const words = new Uint32Array(map.buffer, map.byteOffset, Math.ceil(scan / 4));
+    const limit = this.guestChunks();
+    // A store that starts in chunk c may spill into c + 1 (at most 16 bytes).
+    const scan = Math.min((this.vpages.value as number) * CHUNKS_PER_PAGE + 1, limit);
+    const words = new Float64Array(map.buffer, map.byteOffset, Math.ceil(scan / 8));
     let count = 0;
     let pending = false;
     for (let w = 0; w < words.length; w++) {
-      if (words[w] === 0 && !pending) continue;
-      for (let p = w * 4; p < w * 4 + 4 && p < scan; p++) {
-        const hit = map[p] !== 0;
+      if (words[w] === 0 && !pending) continue; // eight clean chunks (any set byte makes a non-zero double)
+      for (let c = w * 8; c < w * 8 + 8 && c < scan; c++) {
+        const hit = map[c] !== 0;
         if (hit || pending) {
-          this.rewindPage(mem, p);
+          this.rewindChunk(mem, c);
           count++;
         }
         pending = hit;
       }
     }
-    if (pending && scan < topGuestPage) { this.rewindPage(mem, scan); count++; }
-    map.fill(0, 0, Math.min(topGuestPage + 1, PAGE));
+    if (pending && scan < limit) {
+      this.rewindChunk(mem, scan);
+      count++;
+    }
+    map.fill(0, 0, limit);
     return count;
   }
 
-  private rewindPage(mem: Uint8Array, p: number): void {
-    const at = p * PAGE;
-    if (p < this.imagePages) mem.set(this.image.subarray(at, at + PAGE), at);
-    else mem.fill(0, at, at + PAGE);
+  private rewindChunk(mem: Uint8Array, c: number): void {
+    const at = c * CHUNK;
+    if (at < this.image.length) mem.set(this.image.subarray(at, at + CHUNK), at);
+    else mem.fill(0, at, at + CHUNK);
   }
 
   private restoreByComparison(): number {
     const mem = this.bytes();
     let count = 0;
-    for (let at = 0; at < this.image.length; at += PAGE) {
-      const page = this.image.subarray(at, at + PAGE);
-      if (Buffer.compare(page, mem.subarray(at, at + PAGE)) !== 0) {
-        mem.set(page, at);
+    for (let at = 0; at < this.image.length; at += CHUNK) {
+      const chunk = this.image.subarray(at, at + CHUNK);
+      if (Buffer.compare(chunk, mem.subarray(at, at + CHUNK)) !== 0) {
+        mem.set(chunk, at);
         count++;
       }
     }
@@ -127,12 +128,13 @@ export class TrackedMemory {
         throw new RestoreError(`memory page ${at / PAGE} above the snapshot size is not zero after restore`);
       }
     }
-    // Marks for pages beyond the memory (from a store that then trapped) are never read.
-    const pages = (this.dirty.value as number) / PAGE;
-    if (this.tracked && this.dirtyMap().subarray(0, pages + 1).some((b) => b !== 0)) throw new RestoreError('dirty map not cleared after restore');
+    // Marks for chunks beyond the memory (a store that then trapped) are never read.
+    if (this.tracked && this.dirtyMap().subarray(0, this.guestChunks()).some((b) => b !== 0)) {
+      throw new RestoreError('dirty map not cleared after restore');
+    }
   }
 
-  /** Copy of the guest-visible bytes of the snapshot (for snapshot files). */
+  /** The guest-visible bytes of the snapshot (for snapshot files). */
   get snapshotImage(): Uint8Array {
     return this.image;
   }

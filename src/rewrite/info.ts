@@ -8,6 +8,13 @@ export const EXPORT_MEMORY = '__rewind_memory';
 export const EXPORT_GLOBAL_PREFIX = '__rewind_global_';
 export const EXPORT_TABLE_PREFIX = '__rewind_table_';
 export const PAGE = 65536;
+/** Dirty tracking granularity: 4 KiB chunks (a 64 KiB page is too coarse for small runs). */
+export const CHUNK_SHIFT = 12;
+export const CHUNK = 1 << CHUNK_SHIFT;
+export const CHUNKS_PER_PAGE = PAGE / CHUNK;
+/** The dirty map: one byte per chunk of a 4 GiB address space, in pages reserved at the top of memory. */
+export const MAP_BYTES = 2 ** (32 - CHUNK_SHIFT);
+export const MAP_PAGES = MAP_BYTES / PAGE;
 /** Largest number of 64 KiB pages a 32-bit memory can have. */
 export const MAX_PAGES = 65536;
 
@@ -18,7 +25,7 @@ export interface MemoryInfo {
   initialPages: number;
   /** Largest size the guest may grow to, in pages. */
   maxPages: number;
-  /** True when stores are tracked in a dirty map kept in a reserved top page. */
+  /** True when stores are tracked in a dirty map kept in reserved top pages. */
   tracked: boolean;
 }
 

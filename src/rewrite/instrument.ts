@@ -4,16 +4,16 @@
 //  - virtualises memory.size/memory.grow against a host-owned page count, so
 //    after a rewind the guest sees the snapshot's size and re-grows into pages
 //    the real memory already has (wasm memory cannot shrink);
-//  - marks the 64 KiB page of every store (and bulk write) in a dirty map kept
-//    in one reserved page at the top of the memory, so a restore copies back
+//  - marks the 4 KiB chunk of every store (and bulk write) in a dirty map kept
+//    in reserved pages at the top of the memory, so a restore copies back
 //    only what a run touched.
 import binaryen from 'binaryen';
 import { UnsupportedModuleError } from '../errors.js';
 import {
-  EXPORT_GLOBAL_PREFIX, EXPORT_MEMORY, EXPORT_TABLE_PREFIX, MAX_PAGES, REWIND_NS,
+  CHUNK_SHIFT, EXPORT_GLOBAL_PREFIX, EXPORT_MEMORY, EXPORT_TABLE_PREFIX, MAP_BYTES, MAP_PAGES, MAX_PAGES, REWIND_NS,
   type MemoryInfo, type ModuleInfo,
 } from './info.js';
-import { addInitialPage } from './memory-section.js';
+import { addInitialPages } from './memory-section.js';
 import { walk } from './walk.js';
 
 const { i32, none } = binaryen;
@@ -43,7 +43,7 @@ export function rewriteModule(input: Uint8Array): RewriteResult {
     if (m.hasMemory()) info.memory = virtualiseMemory(m);
     rewriteBodies(m, info);
     let bytes = m.emitBinary();
-    if (info.memory?.tracked && !info.memory.imported) bytes = addInitialPage(bytes);
+    if (info.memory?.tracked && !info.memory.imported) bytes = addInitialPages(bytes, MAP_PAGES);
     return { bytes, info };
   } finally {
     m.dispose();
@@ -84,10 +84,10 @@ function virtualiseMemory(m: binaryen.Module): MemoryInfo {
   if (mem.shared) throw new UnsupportedModuleError('shared memories (threads) are not supported');
   const imported = mem.module ? { module: mem.module, base: mem.base ?? '' } : null;
   const declaredMax = mem.max ?? MAX_PAGES;
-  // One page above the guest's memory holds the dirty map; a memory that
-  // cannot grow has no room for it and is restored by comparison instead.
-  const tracked = imported ? true : declaredMax > mem.initial;
-  const maxPages = tracked ? Math.min(declaredMax, MAX_PAGES - 1) : declaredMax;
+  // Pages above the guest's memory hold the dirty map; a memory whose
+  // maximum leaves no room for it is restored by comparison instead.
+  const tracked = imported ? true : declaredMax >= mem.initial + MAP_PAGES;
+  const maxPages = tracked ? Math.min(declaredMax, MAX_PAGES) - MAP_PAGES : declaredMax;
   const name = memoryName(m);
   if (!imported) m.addMemoryExport(name, EXPORT_MEMORY);
   m.addGlobalImport(G_VPAGES, REWIND_NS, 'vpages', i32, true);
@@ -105,13 +105,19 @@ function addSizeAndGrow(m: binaryen.Module, mem: string, tracked: boolean): void
   const next = () => m.local.get(2, i32);
   const real = () => m.local.get(3, i32);
   // Pages the real memory must have for `next` guest pages.
-  const needed = () => (tracked ? m.i32.add(next(), m.i32.const(1)) : next());
+  const needed = () => (tracked ? m.i32.add(next(), m.i32.const(MAP_PAGES)) : next());
   const fail = m.return(m.i32.const(-1));
+  // The map moves up to the new top (memory.copy is a memmove); the part of
+  // its old place that the guest now owns is zeroed, as fresh pages are.
+  const newBase = () => m.i32.shl(next(), m.i32.const(16));
+  const oldBase = () => m.global.get(G_DIRTY, i32);
+  const gap = m.i32.sub(newBase(), oldBase());
   const moveDirtyMap = tracked
     ? [
-        m.memory.copy(m.i32.shl(next(), m.i32.const(16)), m.global.get(G_DIRTY, i32), m.i32.const(65536), mem, mem),
-        m.memory.fill(m.global.get(G_DIRTY, i32), m.i32.const(0), m.i32.const(65536), mem),
-        m.global.set(G_DIRTY, m.i32.shl(next(), m.i32.const(16))),
+        m.memory.copy(newBase(), oldBase(), m.i32.const(MAP_BYTES), mem, mem),
+        m.memory.fill(oldBase(), m.i32.const(0),
+          m.select(m.i32.lt_u(gap, m.i32.const(MAP_BYTES)), gap, m.i32.const(MAP_BYTES)), mem),
+        m.global.set(G_DIRTY, newBase()),
       ]
     : [];
   m.addFunction(F_GROW, i32, i32, [i32, i32, i32], m.block(null, [
@@ -129,7 +135,7 @@ function addSizeAndGrow(m: binaryen.Module, mem: string, tracked: boolean): void
 }
 
 function addMarkRange(m: binaryen.Module, mem: string): void {
-  // (dest, len): mark every page in [dest, dest+len); the page index is
+  // (dest, len): mark every chunk in [dest, dest+len); the chunk index is
   // computed in 64 bits so a range ending at 4 GiB cannot wrap.
   const dest = () => m.local.get(0, i32);
   const len = () => m.local.get(1, i32);
@@ -138,9 +144,9 @@ function addMarkRange(m: binaryen.Module, mem: string): void {
   const end64 = m.i64.sub(m.i64.add(m.i64.extend_u(dest()), m.i64.extend_u(len())), m.i64.const(1n as never));
   m.addFunction(F_MARK_RANGE, binaryen.createType([i32, i32]), none, [i32, i32], m.block(null, [
     m.if(m.i32.eqz(len()), m.return()),
-    m.local.set(2, m.i32.shr_u(dest(), m.i32.const(16))),
-    m.local.set(3, m.i32.wrap(m.i64.shr_u(end64, m.i64.const(16n as never)))),
-    m.if(m.i32.gt_u(last(), m.i32.const(65535)), m.local.set(3, m.i32.const(65535))),
+    m.local.set(2, m.i32.shr_u(dest(), m.i32.const(CHUNK_SHIFT))),
+    m.local.set(3, m.i32.wrap(m.i64.shr_u(end64, m.i64.const(BigInt(CHUNK_SHIFT) as never)))),
+    m.if(m.i32.gt_u(last(), m.i32.const(MAP_BYTES - 1)), m.local.set(3, m.i32.const(MAP_BYTES - 1))),
     m.loop('mark', m.block(null, [
       m.i32.store8(0, 1, m.i32.add(m.global.get(G_DIRTY, i32), page()), m.i32.const(1), mem),
       m.local.set(2, m.i32.add(page(), m.i32.const(1))),
@@ -163,8 +169,8 @@ function rewriteBodies(m: binaryen.Module, info: ModuleInfo): void {
     const markStore = (expr: number, ptr: number, setPtr: (e: number, p: number) => void, offset: number) => {
       const t = scratch();
       setPtr(expr, m.local.get(t, i32));
-      const page = m.i32.shr_u(m.i32.add(m.local.get(t, i32), m.i32.const(offset | 0)), m.i32.const(16));
-      const mark = m.i32.store8(0, 1, m.i32.add(m.global.get(G_DIRTY, i32), page), m.i32.const(1), mem);
+      const chunk = m.i32.shr_u(m.i32.add(m.local.get(t, i32), m.i32.const(offset | 0)), m.i32.const(CHUNK_SHIFT));
+      const mark = m.i32.store8(0, 1, m.i32.add(m.global.get(G_DIRTY, i32), chunk), m.i32.const(1), mem);
       return m.block(null, [m.local.set(t, ptr), mark, expr], binaryen.getExpressionType(expr));
     };
     // Bulk writes: operands go to fresh locals (a nested bulk write could

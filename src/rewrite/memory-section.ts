@@ -1,11 +1,11 @@
-// binaryen.js cannot change a memory's limits, so the one edit we need, one
-// more initial page for the dirty map, is made on the emitted binary: the
-// memory section is a short vector of limits.
+// binaryen.js cannot change a memory's limits, so the one edit we need, more
+// initial pages for the dirty map, is made on the emitted binary: the memory
+// section is a short vector of limits.
 import { readU32, writeU32 } from './leb.js';
 
 const MEMORY_SECTION = 5;
 
-export function addInitialPage(bytes: Uint8Array): Uint8Array {
+export function addInitialPages(bytes: Uint8Array, pages: number): Uint8Array {
   let pos = 8;
   while (pos < bytes.length) {
     const id = bytes[pos]!;
@@ -17,7 +17,7 @@ export function addInitialPage(bytes: Uint8Array): Uint8Array {
       const flags = bytes[p++]!;
       const [initial, initialLen] = readU32(bytes, p);
       const rest = bytes.subarray(p + initialLen, body + size);
-      const content = [...writeU32(count), flags, ...writeU32(initial + 1), ...rest];
+      const content = [...writeU32(count), flags, ...writeU32(initial + pages), ...rest];
       return concat(bytes.subarray(0, pos), [id, ...writeU32(content.length), ...content], bytes.subarray(body + size));
     }
     pos = body + size;

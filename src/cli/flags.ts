@@ -1,0 +1,31 @@
+// CLI flag schemas (zod) shared by the subcommands.
+import { z } from 'zod';
+import { strategies } from '../options.js';
+
+export const dirFlag = z.string().regex(/^[^:]+::\/.*$/, 'use --dir HOST_DIR::/GUEST_PATH').transform((v) => {
+  const [host, guest] = v.split('::') as [string, string];
+  return { host, guest };
+});
+export const envFlag = z.string().regex(/^[^=]+=/, 'use --env NAME=VALUE').transform((v) => {
+  const at = v.indexOf('=');
+  return [v.slice(0, at), v.slice(at + 1)] as [string, string];
+});
+export const count = (name: string) => z.coerce.number({ message: `${name} must be a number` }).int().positive();
+
+export const runFlags = z.object({
+  file: z.string({ message: 'missing the component or module to run' }).min(1),
+  dir: z.array(dirFlag).default([]),
+  env: z.array(envFlag).default([]),
+  times: count('--times').default(1),
+  strategy: z.enum(strategies).default('snapshot'),
+  args: z.array(z.string()).default([]),
+}).strict();
+
+export const benchFlags = z.object({
+  file: z.string({ message: 'missing the component or module to benchmark' }).min(1),
+  runs: count('--runs').default(1000),
+  json: z.string().optional(),
+  html: z.string().optional(),
+  dir: z.array(dirFlag).default([]),
+  args: z.array(z.string()).default([]),
+}).strict();

@@ -1,0 +1,43 @@
+// The `rewind` command line: `rewind run` and `rewind bench`.
+import { parseArgs } from 'node:util';
+import { RewindError } from '../errors.js';
+import { validate } from '../options.js';
+import { benchFlags, runFlags } from './flags.js';
+import { runCommand } from './run.js';
+import { benchCommand } from './bench.js';
+
+const USAGE = `usage:
+  rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
+             [--strategy snapshot|reinstantiate|none] [-- args...]
+  rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
+             [--dir HOST::GUEST]... [-- args...]`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        dir: { type: 'string', multiple: true },
+        env: { type: 'string', multiple: true },
+        times: { type: 'string' },
+        strategy: { type: 'string' },
+        runs: { type: 'string' },
+        json: { type: 'string' },
+        html: { type: 'string' },
+      },
+    });
+    const [file, ...args] = positionals;
+    if (command === 'run') return await runCommand(validate(runFlags, { ...values, file, args }, 'flags'));
+    if (command === 'bench') return await benchCommand(validate(benchFlags, { ...values, file, args }, 'flags'));
+    process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
+    return 2;
+  } catch (e) {
+    if (e instanceof RewindError) process.stderr.write(`rewind: ${e.message}\n`);
+    else if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`rewind: ${(e as Error).message}\n${USAGE}\n`);
+    else throw e;
+    return 2;
+  }
+}

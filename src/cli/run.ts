@@ -1,0 +1,27 @@
+// `rewind run`: runs a component N times on one instance, streaming its
+// output; the process exits with the last run's exit code (134 on a trap).
+import { ReusableInstance } from '../instance.js';
+import { readStdin } from '../stdin.js';
+import type { z } from 'zod';
+import type { runFlags } from './flags.js';
+
+export async function runCommand(flags: z.output<typeof runFlags>): Promise<number> {
+  const inst = await ReusableInstance.create(flags.file, {
+    strategy: flags.strategy,
+    dirs: Object.fromEntries(flags.dir.map((d) => [d.guest, d.host])),
+    env: Object.fromEntries(flags.env),
+    args: flags.args,
+  });
+  const stdin = process.stdin.isTTY ? new Uint8Array() : await readStdin(process.stdin);
+  let code = 0;
+  for (let i = 0; i < flags.times; i++) {
+    const r = inst.runSync({
+      stdin,
+      onStdout: (c) => process.stdout.write(c),
+      onStderr: (c) => process.stderr.write(c),
+    });
+    if (r.trap) process.stderr.write(`rewind: run ${i + 1} ${r.trap.kind === 'trap' ? 'trapped' : 'failed'}: ${r.trap.message}\n`);
+    code = r.exitCode ?? 134;
+  }
+  return code;
+}

@@ -1,0 +1,98 @@
+// Bad input never crashes the host: each problem is a typed RewindError with
+// a readable message, and a small fuzz run finds nothing else.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import {
+  InstantiationError, InvalidOptionsError, InvalidWasmError, ReusableInstance, RewindError, WrongWorldError,
+} from '../src/index.js';
+import { fixture } from './helpers.js';
+
+const build = (name: string) => new URL(`./fixtures/build/${name}.wasm`, import.meta.url).pathname;
+
+describe('bad wasm', () => {
+  it.each([
+    ['empty bytes', new Uint8Array(), /empty input/],
+    ['garbage', new TextEncoder().encode('#!/bin/sh\necho hi\n'), /missing the \\0asm header/],
+    ['truncated module', readFileSync(fixture('hello')).subarray(0, 500), /invalid core module/],
+    ['unknown version', new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 0, 0, 0]), /unknown WebAssembly binary version/],
+  ])('%s -> InvalidWasmError', async (_name, bytes, message) => {
+    const err = await ReusableInstance.create(bytes).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidWasmError);
+    expect(err.code).toBe('INVALID_WASM');
+    expect(err.message).toMatch(message);
+  });
+
+  it('a missing file -> InvalidWasmError naming the path', async () => {
+    await expect(ReusableInstance.create('/nonexistent/x.wasm')).rejects.toThrow(/cannot read \/nonexistent\/x.wasm/);
+  });
+
+  it('a core module that is neither command nor reactor -> WrongWorldError', async () => {
+    await expect(ReusableInstance.create(build('not-a-command'))).rejects.toThrow(WrongWorldError);
+  });
+
+  it('a core module with non-WASI imports -> WrongWorldError naming them', async () => {
+    await expect(ReusableInstance.create(build('foreign-import'))).rejects.toThrow(/env\.host_magic/);
+  });
+
+  it('a component of another world -> WrongWorldError', async () => {
+    const err = await ReusableInstance.create(build('other-world')).catch((e) => e);
+    expect(err).toBeInstanceOf(WrongWorldError);
+    expect(err.message).toMatch(/does not export wasi:cli\/run@0\.2\.x \(it exports answer\)/);
+  });
+
+  it('a component importing an interface the host lacks -> InstantiationError naming it', async () => {
+    const err = await ReusableInstance.create(build('http-client')).catch((e) => e);
+    expect(err).toBeInstanceOf(InstantiationError);
+    expect(err.message).toMatch(/does not provide: wasi:http\/outgoing-handler/);
+  });
+});
+
+describe('bad options', () => {
+  it.each([
+    [{ strategy: 'fast' }, /strategy/],
+    [{ dirs: { data: '/tmp' } }, /guest paths are absolute/],
+    [{ env: { 'A=B': 'x' } }, /cannot contain "="/],
+    [{ maxMemoryMiB: -1 }, /maxMemoryMiB/],
+    [{ random: { seed: 1.5 } }, /random/],
+    [{ unknownOption: true }, /unknownOption|Unrecognized/i],
+  ])('%j -> InvalidOptionsError', async (options, message) => {
+    const err = await ReusableInstance.create(fixture('hello'), options as never).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidOptionsError);
+    expect(err.message).toMatch(message);
+  });
+
+  it('bad run options -> InvalidOptionsError, and the instance stays usable', async () => {
+    const inst = await ReusableInstance.create(fixture('hello'));
+    await expect(inst.run({ args: 'not-an-array' } as never)).rejects.toThrow(InvalidOptionsError);
+    await expect(inst.run({ stdin: 42 } as never)).rejects.toThrow(/stdin/);
+    expect((await inst.run()).exitCode).toBe(0);
+  });
+});
+
+describe('fuzz', () => {
+  // Deterministic xorshift so a failure can be replayed.
+  let seed = 0x2545f491;
+  const rand = (n: number) => {
+    seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+
+  it('mutated modules and components give typed errors or valid runs', async () => {
+    const sources = [readFileSync(fixture('hello')), readFileSync(build('state'))];
+    const outcomes = { ran: 0, typed: 0 };
+    for (let i = 0; i < 60; i++) {
+      const bytes = new Uint8Array(sources[i % sources.length]!);
+      for (let k = 1 + rand(4); k > 0; k--) bytes[8 + rand(bytes.length - 8)] = rand(256);
+      try {
+        const inst = await ReusableInstance.create(bytes);
+        const r = await inst.run();
+        expect(r.exitCode === null ? r.trap : r.exitCode).toBeDefined();
+        outcomes.ran++;
+      } catch (e) {
+        if (!(e instanceof RewindError)) throw new Error(`mutant ${i} threw an untyped error: ${e}`);
+        outcomes.typed++;
+      }
+    }
+    expect(outcomes.ran + outcomes.typed).toBe(60);
+  });
+});

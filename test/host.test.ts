@@ -1,0 +1,100 @@
+// The resettable WASI host: per-run args/env/stdin/files, output capture and
+// streaming, file system rewind, deterministic clocks and random.
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ReusableInstance } from '../src/index.js';
+import { createSockets } from '../shims/sockets.js';
+import { fixture } from './helpers.js';
+
+const text = (b: Uint8Array) => Buffer.from(b).toString();
+
+describe('cli', () => {
+  it('gives each run its own args and env, with create-time defaults', async () => {
+    const inst = await ReusableInstance.create(fixture('echo'), { args: ['default'], env: { D: '1' }, programName: 'prog' });
+    expect(text((await inst.run()).stdout)).toBe('arg[0]=prog\narg[1]=default\nenv:D=1\n');
+    expect(text((await inst.run({ args: ['x'], env: { E: '2' } })).stdout)).toBe('arg[0]=prog\narg[1]=x\nenv:E=2\n');
+    expect(text((await inst.run()).stdout)).toBe('arg[0]=prog\narg[1]=default\nenv:D=1\n');
+  });
+
+  it('reads stdin from a string, bytes or a stream', async () => {
+    const inst = await ReusableInstance.create(fixture('cat'));
+    const bytes = new Uint8Array(100_000).map((_, i) => i % 251);
+    expect(text((await inst.run({ stdin: 'abc' })).stdout)).toBe('abc');
+    const r = await inst.run({ stdin: bytes });
+    expect(Buffer.compare(r.stdout, Buffer.from(bytes))).toBe(0);
+    expect(text(r.stderr)).toBe('read 100000 bytes\n');
+    expect(text((await inst.run({ stdin: Readable.from([Buffer.from('st'), Buffer.from('ream')]) })).stdout)).toBe('stream');
+    expect(text((await inst.run()).stderr)).toBe('read 0 bytes\n');
+  });
+
+  it('streams output to callbacks as it is written, and caps what it keeps', async () => {
+    const inst = await ReusableInstance.create(fixture('cat'), { captureLimitBytes: 10 });
+    const seen: string[] = [];
+    const r = await inst.run({ stdin: 'x'.repeat(50), onStdout: (c) => seen.push(text(c)) });
+    expect(seen.join('')).toBe('x'.repeat(50));
+    expect(r.truncated).toBe(true);
+    expect(r.stdout.length).toBeLessThanOrEqual(10);
+  });
+});
+
+describe('filesystem', () => {
+  it('rewinds file changes on reset, including per-run files', async () => {
+    const inst = await ReusableInstance.create(fixture('files'), { dirs: { '/data': { 'a.txt': 'hello' } } });
+    expect(text((await inst.run({ args: ['b.txt', 'one'] })).stdout)).toBe('a.txt 5\nb.txt 3\n');
+    expect(text((await inst.run({ args: ['b.txt', 'one'] })).stdout)).toBe('a.txt 5\nb.txt 3\n');
+    expect(text((await inst.run({ files: { '/data/c.txt': 'per-run' } })).stdout)).toBe('a.txt 5\nc.txt 7\n');
+    expect(text((await inst.run()).stdout)).toBe('a.txt 5\n');
+  });
+
+  it('keeps file changes when asked to', async () => {
+    const inst = await ReusableInstance.create(fixture('files'), { dirs: { '/data': {} }, keepFsChanges: true });
+    await inst.run({ args: ['log', 'a'] });
+    await inst.run({ args: ['log', 'b'] });
+    expect(text((await inst.run()).stdout)).toBe('log 2\n');
+    expect(text((inst.files().data as Record<string, Uint8Array>).log!)).toBe('ab');
+  });
+
+  it('maps a host directory (copied: the host copy is never written)', async () => {
+    const host = new URL('./fixtures/hostdir', import.meta.url).pathname;
+    const inst = await ReusableInstance.create(fixture('files'), { dirs: { '/data': host } });
+    expect(text((await inst.run({ args: ['greeting.txt', '!'] })).stdout)).toMatch(/^greeting.txt 15\nnested \d+\n$/);
+    expect(text((await inst.run()).stdout)).toMatch(/^greeting.txt 14\nnested \d+\n$/);
+    expect(readFileSync(`${host}/greeting.txt`, 'utf8')).toBe('from the host\n');
+  });
+
+  it('has no file system unless directories are given', async () => {
+    const r = await (await ReusableInstance.create(fixture('files'))).run();
+    expect(r.exitCode).toBe(1);
+    expect(text(r.stderr)).toMatch(/opendir/);
+  });
+});
+
+describe('clocks and random', () => {
+  it('are deterministic and identical every run with a virtual clock and a seed', async () => {
+    const opts = { clock: { virtual: {} }, random: { seed: 42 } } as const;
+    const a = await ReusableInstance.create(fixture('entropy'), opts);
+    const b = await ReusableInstance.create(fixture('entropy'), { ...opts, strategy: 'reinstantiate' });
+    const first = text((await a.run()).stdout);
+    expect(first).toMatch(/^mono=\d+\.\d{9} wall=1700000000 random=[0-9a-f]{16}\n$/);
+    for (let k = 0; k < 20; k++) expect(text((await a.run()).stdout)).toBe(first);
+    expect(text((await b.run()).stdout)).toBe(first);
+  });
+
+  it('differ run to run with the real clock and crypto random, as fresh instances do', async () => {
+    const inst = await ReusableInstance.create(fixture('entropy'));
+    const outs = new Set<string>();
+    for (let k = 0; k < 5; k++) outs.add(text((await inst.run()).stdout).replace(/mono=\S+ wall=\d+ /, ''));
+    expect(outs.size).toBe(5);
+    const wall = Number(/wall=(\d+)/.exec(text((await inst.run()).stdout))![1]);
+    expect(Math.abs(wall - Date.now() / 1000)).toBeLessThan(60);
+  });
+});
+
+describe('sockets', () => {
+  it('are denied', () => {
+    const s = createSockets();
+    expect(() => s['wasi:sockets/tcp-create-socket'].createTcpSocket()).toThrow('access-denied');
+    expect(() => s['wasi:sockets/ip-name-lookup'].resolveAddresses()).toThrow('access-denied');
+  });
+});
