@@ -15,7 +15,7 @@ for c in "$src"/*.c; do
     clang "${CFLAGS[@]}" "$src/crt1-command.c" "$c" -o "$out/$name.wasm"
   fi
 done
-# A 64 MiB-initial-memory variant of grow.c for the reset-cost benchmark.
-clang "${CFLAGS[@]}" -Wl,--initial-memory=67108864 "$src/crt1-command.c" "$src/grow.c" -o "$out/grow64.wasm"
+
+
 node scripts/build-wat.mjs test/fixtures/wat "$out"
 echo "fixtures built in $out"

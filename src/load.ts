@@ -2,7 +2,6 @@
 // component is taken as is; a wasip1 core module is wrapped with the
 // preview1 adapter jco bundles (command or reactor, chosen by its exports).
 import { readFile } from 'node:fs/promises';
-import { componentNew, preview1AdapterCommandPath, preview1AdapterReactorPath } from '@bytecodealliance/jco';
 import { InvalidWasmError, WrongWorldError } from './errors.js';
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
@@ -43,6 +42,7 @@ export async function toComponent(bytes: Uint8Array): Promise<Uint8Array> {
   if (foreign.length) {
     throw new WrongWorldError(`core module imports outside wasi_snapshot_preview1: ${foreign.map((i) => `${i.module}.${i.name}`).join(', ')}`);
   }
+  const { componentNew, preview1AdapterCommandPath, preview1AdapterReactorPath } = await import('@bytecodealliance/jco');
   const adapter = exports.includes('_start') ? preview1AdapterCommandPath() : exports.includes('_initialize') ? preview1AdapterReactorPath() : null;
   if (!adapter) throw new WrongWorldError('core module is not a WASI command (no _start export) or reactor (no _initialize export)');
   try {

@@ -8,12 +8,11 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { transpile } from '@bytecodealliance/jco';
 import { InvalidWasmError, RewindError, WrongWorldError } from './errors.js';
 import { patchGlue } from './glue/patch.js';
 import { readInput, toComponent } from './load.js';
 import type { ModuleInfo } from './rewrite/info.js';
-import { rewriteModule } from './rewrite/instrument.js';
+import type { RewriteResult } from './rewrite/instrument.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
 const CACHE_FORMAT = 7;
@@ -88,6 +87,9 @@ async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
 }
 
 async function build(input: Uint8Array, dir: string): Promise<void> {
+  // jco and binaryen each bring a large wasm heap: load them only on a cache miss.
+  const { transpile } = await import('@bytecodealliance/jco');
+  const { rewriteModule } = await import('./rewrite/instrument.js');
   const component = await toComponent(input);
   let out: Awaited<ReturnType<typeof transpile>>;
   try {
@@ -106,7 +108,7 @@ async function build(input: Uint8Array, dir: string): Promise<void> {
   const modules: Meta['modules'] = [];
   for (const [name, data] of Object.entries(out.files)) {
     if (name.endsWith('.wasm')) {
-      const { bytes, info } = rewrite(name, data);
+      const { bytes, info } = rewrite(rewriteModule, name, data);
       await writeFile(join(tmp, 'plain', name), data);
       await writeFile(join(tmp, 'rewound', name), bytes);
       modules.push({ name, info });
@@ -127,7 +129,7 @@ async function build(input: Uint8Array, dir: string): Promise<void> {
   }
 }
 
-function rewrite(name: string, data: Uint8Array) {
+function rewrite(rewriteModule: (bytes: Uint8Array) => RewriteResult, name: string, data: Uint8Array) {
   try {
     return rewriteModule(data);
   } catch (e) {

@@ -32,8 +32,14 @@ export class TrackedMemory {
     return new Uint8Array(this.memory!.buffer);
   }
 
+  private map = new Uint8Array(0);
+
+  /** The dirty map; the view is cached until the memory grows or the map moves. */
   private dirtyMap(): Uint8Array {
-    return new Uint8Array(this.memory!.buffer, this.dirty.value as number, MAP_BYTES);
+    const buffer = this.memory!.buffer;
+    const at = this.dirty.value as number;
+    if (this.map.buffer !== buffer || this.map.byteOffset !== at) this.map = new Uint8Array(buffer, at, MAP_BYTES);
+    return this.map;
   }
 
   /** Chunks below the map: everything the guest can have touched. */
@@ -56,8 +62,8 @@ export class TrackedMemory {
 
   /** Marks the chunk a pointer argument points into (results are written there). */
   markPointer(ptr: number): void {
-    if (!this.tracked || !Number.isInteger(ptr) || ptr < 0 || ptr >= (this.dirty.value as number)) return;
-    new Uint8Array(this.memory!.buffer, this.dirty.value as number, MAP_BYTES)[ptr >>> CHUNK_SHIFT] = 1;
+    if (!this.tracked || ptr < 0 || ptr >= (this.dirty.value as number)) return;
+    this.dirtyMap()[ptr >>> CHUNK_SHIFT] = 1;
   }
 
   /** Rewinds to the snapshot; returns the number of 4 KiB chunks copied back or zeroed. */
@@ -75,30 +81,44 @@ export class TrackedMemory {
     const scan = Math.min((this.vpages.value as number) * CHUNKS_PER_PAGE + 1, limit);
     const words = new Float64Array(map.buffer, map.byteOffset, Math.ceil(scan / 8));
     let count = 0;
+    let runStart = -1; // first chunk of the current run of chunks to rewind
     let pending = false;
     for (let w = 0; w < words.length; w++) {
       if (words[w] === 0 && !pending) continue; // eight clean chunks (any set byte makes a non-zero double)
       for (let c = w * 8; c < w * 8 + 8 && c < scan; c++) {
         const hit = map[c] !== 0;
         if (hit || pending) {
-          this.rewindChunk(mem, c);
+          if (runStart < 0) runStart = c;
           count++;
+        } else if (runStart >= 0) {
+          this.rewindChunks(mem, runStart, c);
+          runStart = -1;
         }
         pending = hit;
       }
+      if (runStart >= 0 && words[w + 1] === 0 && !pending) {
+        this.rewindChunks(mem, runStart, Math.min((w + 1) * 8, scan));
+        runStart = -1;
+      }
     }
+    let end = scan;
     if (pending && scan < limit) {
-      this.rewindChunk(mem, scan);
+      if (runStart < 0) runStart = scan;
+      end = scan + 1;
       count++;
     }
+    if (runStart >= 0) this.rewindChunks(mem, runStart, end);
     map.fill(0, 0, limit);
     return count;
   }
 
-  private rewindChunk(mem: Uint8Array, c: number): void {
-    const at = c * CHUNK;
-    if (at < this.image.length) mem.set(this.image.subarray(at, at + CHUNK), at);
-    else mem.fill(0, at, at + CHUNK);
+  /** Copies chunks [from, to) back from the image; zeroes the part above it. */
+  private rewindChunks(mem: Uint8Array, from: number, to: number): void {
+    const start = from * CHUNK;
+    const end = to * CHUNK;
+    const split = Math.min(Math.max(start, this.image.length), end);
+    if (split > start) mem.set(this.image.subarray(start, split), start);
+    if (end > split) mem.fill(0, split, end);
   }
 
   private restoreByComparison(): number {

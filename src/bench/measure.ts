@@ -1,0 +1,59 @@
+// Runs one program N times under one strategy and summarises throughput,
+// latency (reset or instantiation included), reset cost and memory.
+import { ReusableInstance } from '../instance.js';
+import type { CreateOptions, Strategy } from '../options.js';
+import { Progress } from './progress.js';
+import { summarise, type Summary } from './stats.js';
+
+export interface Measurement extends Summary {
+  program: string;
+  mode: string;
+  /** Guest memory bytes at the end (snapshot strategy: real size incl. the dirty map). */
+  wasmMemoryBytes: number | null;
+  rssMiB: number;
+}
+
+export interface Workload {
+  program: string;
+  file: string;
+  options?: CreateOptions;
+  args?: string[];
+  stdin?: string;
+}
+
+export const MODES: Record<string, Strategy> = {
+  'fresh instance per run (our host)': 'reinstantiate',
+  'snapshot reuse (wasi-rewind)': 'snapshot',
+};
+
+export async function measure(w: Workload, mode: string, runs: number): Promise<Measurement> {
+  const inst = await ReusableInstance.create(w.file, { ...w.options, strategy: MODES[mode]! });
+  const input = { args: w.args, stdin: w.stdin };
+  // Warm-up: let the JIT optimise the glue and the host before timing.
+  for (let i = 0; i < Math.min(2000, Math.ceil(runs / 5)); i++) check(inst.runSync(input), w);
+  const latencies: number[] = [];
+  const resets: number[] = [];
+  const progress = new Progress(`${w.program}: ${mode}`, runs);
+  const start = performance.now();
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = inst.runSync(input);
+    latencies.push(performance.now() - t0);
+    resets.push(r.resetMs);
+    check(r, w);
+    progress.tick(i + 1);
+  }
+  const total = performance.now() - start;
+  const stats = inst.stats();
+  return {
+    program: w.program,
+    mode,
+    ...summarise(latencies, resets, total),
+    wasmMemoryBytes: stats.realMemoryBytes[0] ?? null,
+    rssMiB: process.memoryUsage().rss / 2 ** 20,
+  };
+}
+
+function check(r: { exitCode: number | null; trap?: { message: string } }, w: Workload): void {
+  if (r.exitCode !== 0) throw new Error(`${w.program} failed during the benchmark: ${r.trap?.message ?? `exit ${r.exitCode}`}`);
+}
