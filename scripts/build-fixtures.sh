@@ -18,4 +18,9 @@ done
 
 
 node scripts/build-wat.mjs test/fixtures/wat "$out"
+# A real program: CRuby (@ruby/3.4-wasm-wasi from npm) turned into a command.
+ruby_src=node_modules/@ruby/3.4-wasm-wasi/dist/ruby.wasm
+if [ ! "$out/ruby.wasm" -nt "$ruby_src" ] || [ scripts/ruby-command.mjs -nt "$out/ruby.wasm" ]; then
+  node scripts/ruby-command.mjs "$ruby_src" "$out/ruby.wasm"
+fi
 echo "fixtures built in $out"

@@ -44,32 +44,38 @@ class Capture {
 
 export class Cli {
   private run: RunIo = { args: [], env: [], cwd: undefined, stdin: new Uint8Array() };
-  private stdin!: InputStreamT;
-  private stdout!: OutputStreamT;
-  private stderr!: OutputStreamT;
-  private out!: Capture;
-  private err!: Capture;
+  private stdinOffset = 0;
+  private out: Capture;
+  private err: Capture;
+  // One stream object per stdio for the life of the host: a guest (or an
+  // init function before the snapshot) may keep its handle across runs, so
+  // the objects stay and what they read from / write to changes per run.
+  private readonly stdin: InputStreamT;
+  private readonly stdout: OutputStreamT;
+  private readonly stderr: OutputStreamT;
 
-  constructor(private readonly io: Io, private readonly captureLimit: number) {
-    this.begin(this.run);
-  }
-
-  /** Sets up fresh streams for a run. */
-  begin(run: RunIo): void {
-    this.run = run;
-    let offset = 0;
-    this.stdin = new this.io.InputStream({
+  constructor(io: Io, private readonly captureLimit: number) {
+    this.out = new Capture(captureLimit);
+    this.err = new Capture(captureLimit);
+    this.stdin = new io.InputStream({
       read: (max) => {
-        if (offset >= run.stdin.length) return null;
-        const chunk = run.stdin.subarray(offset, offset + max);
-        offset += chunk.length;
+        const { stdin } = this.run;
+        if (this.stdinOffset >= stdin.length) return null;
+        const chunk = stdin.subarray(this.stdinOffset, this.stdinOffset + max);
+        this.stdinOffset += chunk.length;
         return chunk;
       },
     });
+    this.stdout = new io.OutputStream({ write: (bytes) => this.out.write(bytes) });
+    this.stderr = new io.OutputStream({ write: (bytes) => this.err.write(bytes) });
+  }
+
+  /** Points stdio at a new run's input and capture buffers. */
+  begin(run: RunIo): void {
+    this.run = run;
+    this.stdinOffset = 0;
     this.out = new Capture(this.captureLimit, run.onStdout);
     this.err = new Capture(this.captureLimit, run.onStderr);
-    this.stdout = new this.io.OutputStream(this.out);
-    this.stderr = new this.io.OutputStream(this.err);
   }
 
   end(): { stdout: Uint8Array; stderr: Uint8Array; truncated: boolean } {

@@ -89,8 +89,31 @@ export class ReusableInstance {
     }
     const runIface = exports[this.prepared.runExport] as { run: () => unknown };
     const live: Live = { host, run: () => runIface.run() };
-    if (linker) live.snapshot = new StateSnapshot(linker, exports[GLUE_STATE_KEY] as GlueBindings);
+    if (linker) {
+      this.initOutput = this.runInit(linker, host);
+      live.snapshot = new StateSnapshot(linker, exports[GLUE_STATE_KEY] as GlueBindings);
+    }
     return live;
+  }
+
+  /** Output of the init function, when one ran (see the `init` option). */
+  initOutput: { stdout: Buffer; stderr: Buffer } | null = null;
+
+  /** Calls the init export, if any, so the snapshot is taken after it (like Wizer, at run time). */
+  private runInit(linker: CoreLinker, host: WasiHost): { stdout: Buffer; stderr: Buffer } | null {
+    const name = this.options.init;
+    const init = name ? linker.instances.map((i) => i.exports[name]).find((f) => typeof f === 'function') : undefined;
+    if (!init) return null;
+    host.beginRun({ args: [this.options.programName, ...this.options.args], env: Object.entries(this.options.env), cwd: this.options.cwd, stdin: new Uint8Array() });
+    try {
+      (init as () => void)();
+    } catch (e) {
+      const { exitCode, trap } = outcomeOf(e);
+      throw new InstantiationError(`init function ${name} failed: ${trap?.message ?? `exit code ${exitCode}`}`, { cause: e });
+    }
+    const out = host.endRun();
+    host.fs.snapshot(); // files the init wrote are part of the starting point
+    return { stdout: Buffer.from(out.stdout), stderr: Buffer.from(out.stderr) };
   }
 
   /** Rewinds the instance now (run() does it lazily when needed). */

@@ -39,6 +39,12 @@ export const createOptionsSchema = z.object({
   maxMemoryMiB: z.number().int().positive().max(4096).optional(),
   /** Bytes kept of each of stdout and stderr per run. */
   captureLimitBytes: z.number().int().positive().default(64 << 20),
+  /**
+   * Post-init snapshot: a core export called once after instantiation, before
+   * the snapshot (Wizer's convention by default); skipped if not exported.
+   * `false` disables it. Only with the snapshot strategy.
+   */
+  init: z.union([z.string().min(1), z.literal(false)]).default('wizer.initialize'),
   /** After each restore, compare all memory with the snapshot (slow; for tests and debugging). */
   verifyRestore: z.boolean().default(false),
 }).strict();

