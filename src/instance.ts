@@ -2,10 +2,12 @@
 // any number of times. Strategy `snapshot` rewinds memory, globals, tables,
 // glue and host state to just after instantiation before each run;
 // `reinstantiate` builds a fresh instance per run (the baseline); `none`
-// reuses the instance without any reset (a command's second run traps).
+// reuses the instance without any reset (a command's second run traps);
+// `guest` calls the component's own wasi-rewind:reset/reset export instead
+// of a host snapshot (host state is still rewound by the host).
 import { basename } from 'node:path';
 import { CoreLinker } from './core/linker.js';
-import { InstantiationError } from './errors.js';
+import { InstantiationError, RestoreError, WrongWorldError } from './errors.js';
 import { GLUE_STATE_KEY, type GlueBindings } from './glue/patch.js';
 import { createOptionsSchema, runOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
 import { prepare, type GlueVariant, type Prepared } from './prepare.js';
@@ -34,6 +36,7 @@ interface Live {
   host: WasiHost;
   run: () => unknown;
   snapshot?: StateSnapshot;
+  guestReset?: () => unknown;
 }
 
 export class ReusableInstance {
@@ -47,6 +50,9 @@ export class ReusableInstance {
     const resolved = validate(createOptionsSchema, options, 'options') as ResolvedOptions;
     if (typeof input === 'string' && !options.programName) resolved.programName = basename(input);
     const inst = new ReusableInstance(await prepare(input), resolved);
+    if (resolved.strategy === 'guest' && !inst.prepared.resetExport) {
+      throw new WrongWorldError('strategy "guest" needs a component that exports wasi-rewind:reset/reset (see specs/wit/reset.wit)');
+    }
     inst.live = inst.instantiate();
     return inst;
   }
@@ -89,6 +95,10 @@ export class ReusableInstance {
     }
     const runIface = exports[this.prepared.runExport] as { run: () => unknown };
     const live: Live = { host, run: () => runIface.run() };
+    if (this.options.strategy === 'guest') {
+      const iface = exports[this.prepared.resetExport!] as { reset: () => unknown };
+      live.guestReset = () => iface.reset();
+    }
     if (linker) {
       this.initOutput = this.runInit(linker, host);
       live.snapshot = new StateSnapshot(linker, exports[GLUE_STATE_KEY] as GlueBindings);
@@ -122,7 +132,15 @@ export class ReusableInstance {
     let pagesRestored = 0;
     if (this.dirty) {
       if (this.options.strategy === 'reinstantiate') this.live = this.instantiate();
-      else if (this.live.snapshot) {
+      else if (this.live.guestReset) {
+        this.live.host.reset();
+        try {
+          this.live.guestReset();
+        } catch (e) {
+          // jco raises the guest's `err` (or a trap); the instance cannot be trusted any more.
+          throw new RestoreError(`the guest's reset failed: ${(e as { payload?: unknown }).payload ?? (e as Error).message}`, { cause: e });
+        }
+      } else if (this.live.snapshot) {
         this.live.host.reset();
         pagesRestored = this.live.snapshot.restore();
         if (this.options.verifyRestore) this.live.snapshot.verify();

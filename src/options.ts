@@ -13,7 +13,7 @@ const keysMatch = <T extends z.ZodType>(record: T, test: RegExp, message: string
 const absolute = /^\//;
 const absoluteMessage = 'guest paths are absolute, e.g. "/data"';
 
-export const strategies = ['snapshot', 'reinstantiate', 'none'] as const;
+export const strategies = ['snapshot', 'reinstantiate', 'none', 'guest'] as const;
 export type Strategy = (typeof strategies)[number];
 
 const env = keysMatch(z.record(z.string(), z.string()), /^[^=]+$/, 'environment variable names cannot contain "="');

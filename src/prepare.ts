@@ -15,7 +15,7 @@ import type { ModuleInfo } from './rewrite/info.js';
 import type { RewriteResult } from './rewrite/instrument.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
-const CACHE_FORMAT = 7;
+const CACHE_FORMAT = 8;
 
 export type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
@@ -37,11 +37,13 @@ export interface Prepared {
   infos: Map<WebAssembly.Module, ModuleInfo>;
   /** Export key of wasi:cli/run in the instantiated exports. */
   runExport: string;
+  /** Export key of wasi-rewind:reset/reset (specs/wit/reset.wit), if the guest implements it. */
+  resetExport: string | null;
   /** Interfaces the component imports (versioned). */
   imports: string[];
 }
 
-interface Meta { format: number; runExport: string; imports: string[]; modules: { name: string; info: ModuleInfo }[] }
+interface Meta { format: number; runExport: string; resetExport: string | null; imports: string[]; modules: { name: string; info: ModuleInfo }[] }
 
 const memo = new Map<string, Promise<Prepared>>();
 
@@ -82,6 +84,7 @@ async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
     plain: { instantiate: await glue('plain'), modules: plain },
     infos,
     runExport: meta.runExport,
+    resetExport: meta.resetExport,
     imports: meta.imports,
   };
 }
@@ -119,7 +122,8 @@ async function build(input: Uint8Array, dir: string): Promise<void> {
       await writeFile(join(tmp, 'rewound', 'component.mjs'), patchGlue(source));
     }
   }
-  const meta: Meta = { format: CACHE_FORMAT, runExport, imports: out.imports, modules };
+  const resetExport = out.exports.map(([name]) => name).find((n) => /^wasi-rewind:reset\/reset@/.test(n)) ?? null;
+  const meta: Meta = { format: CACHE_FORMAT, runExport, resetExport, imports: out.imports, modules };
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
   await mkdir(cacheDir(), { recursive: true });
   try {

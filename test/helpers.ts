@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ReusableInstance, type CreateOptions, type RunOptions, type RunResult } from '../src/index.js';
 
-export const FIXTURES = ['hello', 'entropy', 'echo', 'cat', 'counter', 'grow', 'files', 'exit', 'faults', 'secret', 'state', 'recurse', 'touch', 'ruby'] as const;
+export const FIXTURES = ['hello', 'entropy', 'echo', 'cat', 'counter', 'grow', 'files', 'exit', 'faults', 'secret', 'state', 'recurse', 'touch', 'ruby', 'sieve'] as const;
 export type Fixture = (typeof FIXTURES)[number];
 
 export function fixture(name: Fixture): string {

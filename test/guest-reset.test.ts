@@ -1,0 +1,37 @@
+// Strategy `guest`: the component's own wasi-rewind:reset/reset export
+// (specs/wit/reset.wit) rewinds it instead of a host snapshot.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ReusableInstance, WrongWorldError } from '../src/index.js';
+import { fixture } from './helpers.js';
+
+const component = new URL('./fixtures/build/guest-reset.wasm', import.meta.url).pathname;
+
+describe('guest strategy (cooperative reset)', () => {
+  it('without any reset the guest-reset component fails from its second run', async () => {
+    const inst = await ReusableInstance.create(component, { strategy: 'none' });
+    expect((await inst.run()).exitCode).toBe(0);
+    expect((await inst.run()).exitCode).toBe(1);
+  });
+
+  it("calls the guest's reset between runs, so every run starts clean", async () => {
+    const inst = await ReusableInstance.create(component, { strategy: 'guest' });
+    for (let k = 0; k < 100; k++) expect((await inst.run()).exitCode).toBe(0);
+  });
+
+  it('the host snapshot gives the same result on the same component', async () => {
+    const inst = await ReusableInstance.create(component);
+    for (let k = 0; k < 100; k++) expect((await inst.run()).exitCode).toBe(0);
+  });
+
+  it('is refused for a component without the reset export', async () => {
+    await expect(ReusableInstance.create(fixture('hello'), { strategy: 'guest' })).rejects.toThrow(WrongWorldError);
+  });
+
+  it('the WIT names the interface the fixture exports', () => {
+    const wit = readFileSync(new URL('../specs/wit/reset.wit', import.meta.url), 'utf8');
+    expect(wit).toMatch(/package wasi-rewind:reset@0\.1\.0;/);
+    expect(wit).toMatch(/interface reset \{\s*(\/\/\/.*\n\s*)*reset: func\(\) -> result<_, string>;/);
+    expect(readFileSync(new URL('./fixtures/wat/guest-reset.wat', import.meta.url), 'utf8')).toContain('"wasi-rewind:reset/reset@0.1.0"');
+  });
+});
