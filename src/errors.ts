@@ -11,7 +11,8 @@ export type RewindErrorCode =
   | 'SNAPSHOT_FILE'
   | 'TIMEOUT'
   | 'POOL_CLOSED'
-  | 'QUEUE_FULL';
+  | 'QUEUE_FULL'
+  | 'SERVE_FAILED';
 
 export class RewindError extends Error {
   readonly code: RewindErrorCode;

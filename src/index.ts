@@ -2,3 +2,4 @@ export { ReusableInstance, type RunResult } from './instance.js';
 export { prepare, type Prepared } from './prepare.js';
 export type { CreateOptions, RunOptions, Strategy } from './options.js';
 export * from './errors.js';
+export { RewindPool, QueueFullError, PoolClosedError, type PoolOptions } from './pool/pool.js';

@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidWasmError, RewindError, WrongWorldError } from './errors.js';
-import { patchGlue } from './glue/patch.js';
+import { fixGlue, patchGlue } from './glue/patch.js';
 import { readInput, toComponent } from './load.js';
 import type { ModuleInfo } from './rewrite/info.js';
 import type { RewriteResult } from './rewrite/instrument.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
-const CACHE_FORMAT = 8;
+const CACHE_FORMAT = 9;
 
 export type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
@@ -116,7 +116,7 @@ async function build(input: Uint8Array, dir: string): Promise<void> {
       await writeFile(join(tmp, 'rewound', name), bytes);
       modules.push({ name, info });
     } else if (name === 'component.js') {
-      const source = Buffer.from(data).toString('utf8');
+      const source = fixGlue(Buffer.from(data).toString('utf8'));
       // .mjs: the cache dir has no package.json saying "type": "module".
       await writeFile(join(tmp, 'plain', 'component.mjs'), source);
       await writeFile(join(tmp, 'rewound', 'component.mjs'), patchGlue(source));

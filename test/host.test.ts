@@ -17,6 +17,13 @@ describe('cli', () => {
     expect(text((await inst.run()).stdout)).toBe('arg[0]=prog\narg[1]=default\nenv:D=1\n');
   });
 
+  it('passes empty environment values intact (jco glue fix)', async () => {
+    for (const strategy of ['snapshot', 'reinstantiate'] as const) {
+      const inst = await ReusableInstance.create(fixture('echo'), { strategy, programName: 'p' });
+      expect(text((await inst.run({ env: { A: '', B: '1', C: '' }, args: [''] })).stdout)).toBe('arg[0]=p\narg[1]=\nenv:A=\nenv:B=1\nenv:C=\n');
+    }
+  });
+
   it('reads stdin from a string, bytes or a stream', async () => {
     const inst = await ReusableInstance.create(fixture('cat'));
     const bytes = new Uint8Array(100_000).map((_, i) => i % 251);

@@ -29,3 +29,14 @@ export const benchFlags = z.object({
   dir: z.array(dirFlag).default([]),
   args: z.array(z.string()).default([]),
 }).strict();
+
+export const serveFlags = z.object({
+  file: z.string({ message: 'missing the component or module to serve' }).min(1),
+  port: z.coerce.number({ message: '--port must be a number' }).int().min(0).max(65535).default(8080),
+  host: z.string().default('127.0.0.1'),
+  workers: count('--workers').default(2),
+  strategy: z.enum(strategies).default('snapshot'),
+  timeout: count('--timeout').default(10_000),
+  dir: z.array(dirFlag).default([]),
+  args: z.array(z.string()).default([]),
+}).strict();

@@ -2,15 +2,18 @@
 import { parseArgs } from 'node:util';
 import { RewindError } from '../errors.js';
 import { validate } from '../options.js';
-import { benchFlags, runFlags } from './flags.js';
+import { benchFlags, runFlags, serveFlags } from './flags.js';
 import { runCommand } from './run.js';
 import { benchCommand } from './bench.js';
+import { serveCommand } from './serve.js';
 
 const USAGE = `usage:
   rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
              [--strategy snapshot|reinstantiate|none] [-- args...]
   rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
-             [--dir HOST::GUEST]... [-- args...]`;
+             [--dir HOST::GUEST]... [-- args...]
+  rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
+             [--strategy snapshot|reinstantiate] [--dir HOST::GUEST]...`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -27,11 +30,16 @@ export async function main(argv: string[]): Promise<number> {
         runs: { type: 'string' },
         json: { type: 'string' },
         html: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        workers: { type: 'string' },
+        timeout: { type: 'string' },
       },
     });
     const [file, ...args] = positionals;
     if (command === 'run') return await runCommand(validate(runFlags, { ...values, file, args }, 'flags'));
     if (command === 'bench') return await benchCommand(validate(benchFlags, { ...values, file, args }, 'flags'));
+    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...values, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;
   } catch (e) {

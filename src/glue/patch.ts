@@ -58,6 +58,17 @@ function findDeclarator(statements: Node[], name: string): Node | undefined {
   return undefined;
 }
 
+// jco lowers an empty string as (ptr 1, len 0) without calling realloc. The
+// canonical ABI calls realloc for every string, and the preview1 adapter
+// relies on it to lay out environ/args (an empty value loses its NUL and
+// swallows the next variable). Both glue variants get this fix.
+const EMPTY_STRING_SHORTCUT = "if (s.length === 0) { return { ptr: 1, len: 0 }; }";
+const EMPTY_STRING_FIX = 'if (s.length === 0) { return { ptr: realloc(0, 0, 1, 0), len: 0 }; }';
+
+export function fixGlue(source: string): string {
+  return source.split(EMPTY_STRING_SHORTCUT).join(EMPTY_STRING_FIX);
+}
+
 function findGenerator(statements: Node[]): Node {
   for (const s of statements) {
     if (s.type !== 'VariableDeclaration') continue;

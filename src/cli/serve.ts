@@ -1,0 +1,22 @@
+// `rewind serve`: runs until SIGINT/SIGTERM; prints the URL once listening.
+import type { z } from 'zod';
+import { serve } from '../serve/server.js';
+import type { serveFlags } from './flags.js';
+
+export async function serveCommand(flags: z.output<typeof serveFlags>): Promise<number> {
+  const { server, pool, url } = await serve(flags.file, {
+    port: flags.port,
+    host: flags.host,
+    workers: flags.workers,
+    strategy: flags.strategy,
+    timeoutMs: flags.timeout,
+    dirs: Object.fromEntries(flags.dir.map((d) => [d.guest, d.host])),
+  });
+  process.stdout.write(`listening on ${url} (${flags.workers} workers, strategy ${flags.strategy})\n`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await pool.close();
+  return 0;
+}
