@@ -70,6 +70,15 @@ export class Cli {
     this.stderr = new io.OutputStream({ write: (bytes) => this.err.write(bytes) });
   }
 
+  /** Names a stdio stream object, for snapshot files. */
+  stdioName(obj: unknown): 'stdin' | 'stdout' | 'stderr' | undefined {
+    return obj === this.stdin ? 'stdin' : obj === this.stdout ? 'stdout' : obj === this.stderr ? 'stderr' : undefined;
+  }
+
+  stdioObject(name: 'stdin' | 'stdout' | 'stderr'): unknown {
+    return this[name];
+  }
+
   /** Points stdio at a new run's input and capture buffers. */
   begin(run: RunIo): void {
     this.run = run;

@@ -257,7 +257,14 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
   }
 
   const allFlags: Flags = { read: true, write: true, mutateDirectory: true };
+  /** Directory descriptors are plain paths, so snapshot files can carry them. */
+  const codec = {
+    describe: (obj: unknown) => (obj instanceof Descriptor && obj.isDir ? { path: obj.path, root: obj.root, flags: obj.flags } : undefined),
+    revive: (d: { path: string; root: string; flags: Flags }) => new Descriptor(d.path, d.root, d.flags, true),
+  };
   return {
+    codec,
+    interfaces: {
     'wasi:filesystem/types': {
       Descriptor,
       DirectoryEntryStream,
@@ -265,6 +272,7 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
     },
     'wasi:filesystem/preopens': {
       getDirectories: () => fs.roots.map((root) => [new Descriptor(root, root, allFlags, true), root]),
+    },
     },
   };
 }

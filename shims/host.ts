@@ -25,6 +25,10 @@ export interface HostRunInput extends RunIo {
   files?: Tree;
 }
 
+export type HostObject =
+  | { kind: 'stdio'; name: 'stdin' | 'stdout' | 'stderr' }
+  | { kind: 'directory'; path: string; root: string; flags: Record<string, boolean | undefined> };
+
 export type ImportObject = Record<string, Record<string, unknown>>;
 
 export class WasiHost {
@@ -33,10 +37,12 @@ export class WasiHost {
   private readonly cli: Cli;
   private readonly clocks: Clocks;
   private readonly random: Random;
+  private readonly directories: ReturnType<typeof createFilesystem>['codec'];
 
   constructor(private readonly config: HostConfig) {
     const io = createIo();
-    this.fs = new VirtualFs(config.mounts);
+    const filesystem = createFilesystem(io, this.fs = new VirtualFs(config.mounts));
+    this.directories = filesystem.codec;
     this.cli = new Cli(io, config.captureLimit);
     this.clocks = new Clocks(config.clock);
     this.random = new Random(config.random);
@@ -47,7 +53,7 @@ export class WasiHost {
       ...this.cli.interfaces(),
       ...this.clocks.interfaces(io.Pollable),
       ...this.random.interfaces(),
-      ...createFilesystem(io, this.fs),
+      ...filesystem.interfaces,
       ...createSockets(),
     };
     this.imports = new Proxy(table, {
@@ -69,6 +75,18 @@ export class WasiHost {
 
   endRun() {
     return this.cli.end();
+  }
+
+  /** Describes a host object the glue holds, for snapshot files (undefined: not describable). */
+  describe(obj: unknown): HostObject | undefined {
+    const stdio = this.cli.stdioName(obj);
+    if (stdio) return { kind: 'stdio', name: stdio };
+    const dir = this.directories.describe(obj);
+    return dir ? { kind: 'directory', ...dir } : undefined;
+  }
+
+  revive(desc: HostObject): unknown {
+    return desc.kind === 'stdio' ? this.cli.stdioObject(desc.name) : this.directories.revive(desc);
   }
 
   /** Rewinds host state that outlives a run (the file system). */

@@ -11,7 +11,7 @@ export type Tree = { [name: string]: string | Uint8Array | Tree };
 export type MountSource = { hostDir: string } | { tree: Tree };
 export interface Mount { guestPath: string; source: MountSource }
 
-type Entry =
+export type Entry =
   | { path: string; kind: 'dir'; mtime: number }
   | { path: string; kind: 'file'; data: Buffer; mtime: number }
   | { path: string; kind: 'symlink'; target: string };
@@ -78,6 +78,18 @@ export class VirtualFs {
   snapshot(): void {
     this.snapshotEntries = this.list('/');
     this.dirty = false;
+  }
+
+  /** The entries a reset returns to (for snapshot files). */
+  get snapshotContents(): readonly Entry[] {
+    return this.snapshotEntries;
+  }
+
+  /** Replaces the volume (and its snapshot) with saved entries. */
+  load(entries: Entry[]): void {
+    this.snapshotEntries = entries;
+    this.dirty = true;
+    this.reset();
   }
 
   /** Closes descriptors left open by a run and, if the run changed the volume, restores it. */

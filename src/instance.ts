@@ -7,10 +7,14 @@
 // of a host snapshot (host state is still rewound by the host).
 import { basename } from 'node:path';
 import { CoreLinker } from './core/linker.js';
-import { InstantiationError, RestoreError, WrongWorldError } from './errors.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { InstantiationError, RestoreError, SnapshotFileError, WrongWorldError } from './errors.js';
+import { applySnapshot, encodeSnapshot, type LiveParts } from './snapshot-file/snapshot-file.js';
+import { transientBindings } from './snapshot-file/glue-codec.js';
+import { GlueState } from './glue/state.js';
 import { GLUE_STATE_KEY, type GlueBindings } from './glue/patch.js';
 import { createOptionsSchema, runOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
-import { prepare, type GlueVariant, type Prepared } from './prepare.js';
+import { CACHE_FORMAT, prepare, type GlueVariant, type Prepared } from './prepare.js';
 import { outcomeOf, type Trap } from './run-outcome.js';
 import { StateSnapshot } from './state-snapshot.js';
 import { WasiHost, type HostConfig } from '../shims/host.js';
@@ -37,12 +41,14 @@ interface Live {
   run: () => unknown;
   snapshot?: StateSnapshot;
   guestReset?: () => unknown;
+  parts?: LiveParts;
 }
 
 export class ReusableInstance {
   private live!: Live;
   private dirty = false;
   private runs = 0;
+  private snapshotBytes: Uint8Array | null = null;
 
   private constructor(readonly prepared: Prepared, readonly options: ResolvedOptions) {}
 
@@ -50,6 +56,13 @@ export class ReusableInstance {
     const resolved = validate(createOptionsSchema, options, 'options') as ResolvedOptions;
     if (typeof input === 'string' && !options.programName) resolved.programName = basename(input);
     const inst = new ReusableInstance(await prepare(input), resolved);
+    if (resolved.snapshotFile) {
+      try {
+        inst.snapshotBytes = new Uint8Array(await readFile(resolved.snapshotFile));
+      } catch (e) {
+        throw new SnapshotFileError(`cannot read snapshot file ${resolved.snapshotFile}: ${(e as Error).message}`, { cause: e });
+      }
+    }
     if (resolved.strategy === 'guest' && !inst.prepared.resetExport) {
       throw new WrongWorldError('strategy "guest" needs a component that exports wasi-rewind:reset/reset (see specs/wit/reset.wit)');
     }
@@ -100,20 +113,32 @@ export class ReusableInstance {
       live.guestReset = () => iface.reset();
     }
     if (linker) {
-      this.initOutput = this.runInit(linker, host);
-      live.snapshot = new StateSnapshot(linker, exports[GLUE_STATE_KEY] as GlueBindings);
+      const bindings = exports[GLUE_STATE_KEY] as GlueBindings;
+      live.parts = { componentHash: this.prepared.hash, cacheFormat: CACHE_FORMAT, linker, bindings, host };
+      if (this.snapshotBytes) applySnapshot(live.parts, this.snapshotBytes);
+      else this.initOutput = this.runInit(linker, host, bindings);
+      live.snapshot = new StateSnapshot(linker, bindings);
     }
     return live;
+  }
+
+  /** Writes the snapshot (post-instantiation, post-init state) to a file another process can start from. */
+  async saveSnapshot(path: string): Promise<void> {
+    const { parts } = this.live;
+    if (!parts) throw new SnapshotFileError(`saveSnapshot needs strategy "snapshot" (this instance uses "${this.options.strategy}")`);
+    this.reset(); // the live state is then the snapshot state
+    await writeFile(path, encodeSnapshot(parts));
   }
 
   /** Output of the init function, when one ran (see the `init` option). */
   initOutput: { stdout: Buffer; stderr: Buffer } | null = null;
 
   /** Calls the init export, if any, so the snapshot is taken after it (like Wizer, at run time). */
-  private runInit(linker: CoreLinker, host: WasiHost): { stdout: Buffer; stderr: Buffer } | null {
+  private runInit(linker: CoreLinker, host: WasiHost, bindings: GlueBindings): { stdout: Buffer; stderr: Buffer } | null {
     const name = this.options.init;
     const init = name ? linker.instances.map((i) => i.exports[name]).find((f) => typeof f === 'function') : undefined;
     if (!init) return null;
+    const beforeInit = new GlueState(bindings);
     host.beginRun({ args: [this.options.programName, ...this.options.args], env: Object.entries(this.options.env), cwd: this.options.cwd, stdin: new Uint8Array() });
     try {
       (init as () => void)();
@@ -121,6 +146,9 @@ export class ReusableInstance {
       const { exitCode, trap } = outcomeOf(e);
       throw new InstantiationError(`init function ${name} failed: ${trap?.message ?? `exit code ${exitCode}`}`, { cause: e });
     }
+    // The init is a core call outside any lifted export: put the glue's task
+    // bookkeeping back where instantiation left it (handles the init created stay).
+    beforeInit.restore(transientBindings(bindings, host));
     const out = host.endRun();
     host.fs.snapshot(); // files the init wrote are part of the starting point
     return { stdout: Buffer.from(out.stdout), stderr: Buffer.from(out.stderr) };

@@ -45,9 +45,11 @@ export const createOptionsSchema = z.object({
    * `false` disables it. Only with the snapshot strategy.
    */
   init: z.union([z.string().min(1), z.literal(false)]).default('wizer.initialize'),
+  /** Start from a snapshot file written by saveSnapshot() (no init runs). Snapshot strategy only. */
+  snapshotFile: z.string().min(1).optional(),
   /** After each restore, compare all memory with the snapshot (slow; for tests and debugging). */
   verifyRestore: z.boolean().default(false),
-}).strict();
+}).strict().refine((o) => !o.snapshotFile || o.strategy === 'snapshot', { message: 'snapshotFile needs strategy "snapshot"', path: ['snapshotFile'] });
 
 export type CreateOptions = z.input<typeof createOptionsSchema>;
 export type ResolvedOptions = z.output<typeof createOptionsSchema>;

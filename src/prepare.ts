@@ -15,7 +15,7 @@ import type { ModuleInfo } from './rewrite/info.js';
 import type { RewriteResult } from './rewrite/instrument.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
-const CACHE_FORMAT = 9;
+export const CACHE_FORMAT = 9;
 
 export type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,

@@ -11,7 +11,7 @@ import type { GlueBindings } from './patch.js';
 type Restorer = () => void;
 
 export class GlueState {
-  private readonly restorers: Restorer[] = [];
+  private readonly restorers: { name: string; restore: Restorer }[] = [];
   private readonly containers: (() => unknown)[] = [];
 
   constructor(bindings: GlueBindings) {
@@ -20,21 +20,26 @@ export class GlueState {
       const set = bindings.set[name];
       if (value instanceof WebAssembly.Global) {
         const saved = value.value;
-        this.restorers.push(() => {
+        this.add(name, () => {
           if (value.value !== saved) value.value = saved;
         });
       } else if (isContainer(value)) {
-        this.restorers.push(containerRestorer(value));
-        if (set) this.restorers.push(() => get() !== value && set(value));
+        this.add(name, containerRestorer(value));
+        if (set) this.add(name, () => get() !== value && set(value));
         this.containers.push(get);
       } else if (set && isPrimitive(value)) {
-        this.restorers.push(() => get() !== value && set(value));
+        this.add(name, () => get() !== value && set(value));
       }
     }
   }
 
-  restore(): void {
-    for (const r of this.restorers) r();
+  private add(name: string, restore: Restorer): void {
+    this.restorers.push({ name, restore });
+  }
+
+  /** Restores every binding, or only the named ones. */
+  restore(only?: Set<string>): void {
+    for (const r of this.restorers) if (!only || only.has(r.name)) r.restore();
   }
 
   /** Total entries held by the glue's containers, to check that nothing grows run to run. */

@@ -5,7 +5,7 @@
 // dirty, and zeroes dirty chunks above the snapshot's size so that the next
 // memory.grow hands the guest zeroed pages, as a fresh memory would.
 import { RestoreError } from '../errors.js';
-import { CHUNK, CHUNK_SHIFT, CHUNKS_PER_PAGE, MAP_BYTES, PAGE, type MemoryInfo } from '../rewrite/info.js';
+import { CHUNK, CHUNK_SHIFT, CHUNKS_PER_PAGE, MAP_BYTES, MAP_PAGES, PAGE, type MemoryInfo } from '../rewrite/info.js';
 
 export class TrackedMemory {
   readonly vpages: WebAssembly.Global;
@@ -152,6 +152,20 @@ export class TrackedMemory {
     if (this.tracked && this.dirtyMap().subarray(0, this.guestChunks()).some((b) => b !== 0)) {
       throw new RestoreError('dirty map not cleared after restore');
     }
+  }
+
+  /** Replaces the memory's contents with an image from a snapshot file. */
+  loadImage(pages: number, image: Uint8Array): void {
+    const memory = this.memory!;
+    const needed = pages + (this.tracked ? MAP_PAGES : 0);
+    const have = memory.buffer.byteLength / PAGE;
+    if (needed > have) memory.grow(needed - have);
+    const bytes = this.bytes();
+    if (image.length > bytes.length) throw new RestoreError('snapshot image is larger than the memory can be');
+    bytes.set(image, 0);
+    bytes.fill(0, image.length); // guest pages above the image, and the dirty map
+    if (this.tracked) this.dirty.value = bytes.length - MAP_BYTES;
+    this.vpages.value = pages;
   }
 
   /** The guest-visible bytes of the snapshot (for snapshot files). */
