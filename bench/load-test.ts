@@ -2,26 +2,16 @@
 // once per strategy and loads it from this process with keep-alive clients,
 // bounded in time and count. Prints requests/s of reuse vs a fresh instance
 // per request.
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadTest } from '../src/bench/load.js';
+import { spawnServe } from '../src/serve/spawn.js';
 
 const cgi = fileURLToPath(new URL('../test/fixtures/build/cgi.wasm', import.meta.url));
-const bin = fileURLToPath(new URL('../bin/rewind.js', import.meta.url));
 const seconds = Number(process.env.LOAD_SECONDS ?? 5);
 
 async function withServer<T>(strategy: string, fn: (url: string) => Promise<T>): Promise<T> {
-  const child = spawn(process.execPath, [bin, 'serve', cgi, '--port', '0', '--workers', '2', '--strategy', strategy], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const { url, child } = await spawnServe([cgi, '--workers', '2', '--strategy', strategy]);
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-        const m = /listening on (\S+)/.exec(out);
-        if (m) resolve(m[1]!);
-      });
-      child.on('exit', (code) => reject(new Error(`rewind serve exited with ${code}`)));
-    });
     return await fn(url);
   } finally {
     child.kill('SIGTERM');

@@ -1,9 +1,9 @@
 // RewindPool (worker threads with ready instances) and `rewind serve`.
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidWasmError, QueueFullError, RewindPool, TimeoutError } from '../src/index.js';
 import { loadTest } from '../src/bench/load.js';
 import { serve } from '../src/serve/server.js';
+import { spawnServe } from '../src/serve/spawn.js';
 import { fixture } from './helpers.js';
 
 const cgi = new URL('./fixtures/build/cgi.wasm', import.meta.url).pathname;
@@ -73,18 +73,8 @@ describe('rewind serve', () => {
   });
 
   it('serves a load from a second process without errors', async () => {
-    const bin = new URL('../bin/rewind.js', import.meta.url).pathname;
-    const child = spawn(process.execPath, [bin, 'serve', cgi, '--port', '0', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const { url, child } = await spawnServe([cgi, '--workers', '2']);
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout.on('data', (d) => {
-          out += d;
-          const m = /listening on (\S+)/.exec(out);
-          if (m) resolve(m[1]!);
-        });
-        child.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
-      });
       const r = await loadTest(url, { connections: 4, durationMs: 1000, maxRequests: 2000 });
       expect(r.errors).toBe(0);
       expect(r.requests).toBeGreaterThan(50);
