@@ -59,8 +59,9 @@ function chart(report: BenchReport): string {
   const programs = [...new Set(report.measurements.map((m) => m.program))];
   const modes = [...new Set(report.measurements.map((m) => m.mode))];
   const barH = 18;
-  const groupH = modes.length * barH + 24;
-  const left = 120;
+  const labelH = 18;
+  const groupH = labelH + modes.length * barH + 14;
+  const left = 20;
   const width = 860;
   const max = Math.max(...report.measurements.map((m) => m.runsPerSec));
   const decades = Math.ceil(Math.log10(max));
@@ -74,11 +75,11 @@ function chart(report: BenchReport): string {
   svg += `<text x="${left}" y="12">runs per second (log scale)</text>`;
   programs.forEach((p, gi) => {
     const y0 = 30 + gi * groupH;
-    svg += `<text x="0" y="${y0 + (modes.length * barH) / 2 + 4}" font-weight="bold">${esc(p)}</text>`;
+    svg += `<text x="${left}" y="${y0 + 12}" font-weight="bold">${esc(p)}</text>`;
     modes.forEach((mode, mi) => {
       const m = report.measurements.find((r) => r.program === p && r.mode === mode);
       if (!m) return;
-      const y = y0 + mi * barH;
+      const y = y0 + labelH + mi * barH;
       svg += `<rect x="${left}" y="${y}" width="${Math.max(1, x(m.runsPerSec) - left)}" height="${barH - 4}" fill="${COLORS[mi % COLORS.length]}"><title>${esc(mode)}: ${fmt(m.runsPerSec, 1)} runs/s</title></rect>`;
       svg += `<text x="${x(m.runsPerSec) + 4}" y="${y + barH - 7}">${fmt(m.runsPerSec, 1)}</text>`;
     });

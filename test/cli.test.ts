@@ -1,0 +1,80 @@
+// The `rewind` command line: `run` as a user runs it (a subprocess: output
+// streamed, exit code propagated), `bench` end to end on a real component
+// (few runs: this checks the tool, not the speed) and the report it writes.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
+import type { BenchReport } from '../src/bench/report.js';
+import { fixture } from './helpers.js';
+
+const bin = new URL('../bin/rewind.js', import.meta.url).pathname;
+const rewind = (args: string[], input?: string) => spawnSync(process.execPath, [bin, ...args], { input, encoding: 'utf8' });
+
+describe('rewind run', () => {
+  it('runs N times on one instance, streams output, passes args, env and stdin', () => {
+    const r = rewind(['run', fixture('echo'), '--times', '2', '--env', 'K=v', '--', 'a', 'b c']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('arg[0]=echo.wasm\narg[1]=a\narg[2]=b c\nenv:K=v\n'.repeat(2));
+    const cat = rewind(['run', fixture('cat'), '--times', '3'], 'piped');
+    expect(cat.stdout).toBe('piped'.repeat(3));
+    expect(cat.stderr).toBe('read 5 bytes\n'.repeat(3));
+  });
+
+  it('propagates the exit code, and reports traps (134) without dying', () => {
+    expect(rewind(['run', fixture('exit'), '--', '3']).status).toBe(1);
+    const none = rewind(['run', fixture('hello'), '--times', '2', '--strategy', 'none']);
+    expect(none.status).toBe(134);
+    expect(none.stderr).toMatch(/run 2 trapped: .*unreachable/);
+    const missing = rewind(['run', '/no/such.wasm']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read \/no\/such.wasm/);
+  });
+});
+
+describe('rewind bench', () => {
+  it('measures all modes side by side and writes JSON and an HTML chart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rewind-bench-'));
+    const json = join(dir, 'r.json');
+    const html = join(dir, 'r.html');
+    let printed = '';
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => ((printed += chunk), true)) as typeof process.stdout.write;
+    try {
+      expect(await main(['bench', fixture('hello'), '--runs', '200', '--json', json, '--html', html])).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+    expect(report.measurements.map((m) => m.mode)).toEqual([
+      'fresh jco instance per run (preview2-shim)', 'fresh instance per run (our host)', 'snapshot reuse (wasi-rewind)',
+    ]);
+    for (const m of report.measurements) {
+      expect(m.runsPerSec).toBeGreaterThan(0);
+      expect(m.p99Ms).toBeGreaterThanOrEqual(m.p50Ms);
+    }
+    expect(report.measurements[2]!.runs).toBe(200);
+    expect(printed).toMatch(/\| hello\.wasm \| snapshot reuse \(wasi-rewind\) +\| \d/);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toContain('<svg');
+    expect(page.match(/<rect /g)?.length).toBe(3);
+  });
+
+  it('rejects bad flags with a readable message and exit code 2', async () => {
+    let err = '';
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => ((err += chunk), true)) as typeof process.stderr.write;
+    try {
+      expect(await main(['bench', fixture('hello'), '--runs', 'many'])).toBe(2);
+      expect(await main(['run', fixture('hello'), '--dir', 'nocolons'])).toBe(2);
+      expect(await main(['frobnicate'])).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(err).toMatch(/--runs must be a number/);
+    expect(err).toMatch(/use --dir HOST_DIR::\/GUEST_PATH/);
+    expect(err).toMatch(/unknown command "frobnicate"/);
+  });
+});
