@@ -66,3 +66,17 @@ export class SnapshotFileError extends RewindError {
 export class TimeoutError extends RewindError {
   constructor(message: string) { super('TIMEOUT', message); }
 }
+
+/** Re-creates a RewindError that crossed a thread boundary as plain data. */
+export function reviveError(data: { code: RewindErrorCode; message: string; issues?: string[] }): RewindError {
+  switch (data.code) {
+    case 'INVALID_WASM': return new InvalidWasmError(data.message);
+    case 'WRONG_WORLD': return new WrongWorldError(data.message);
+    case 'UNSUPPORTED_MODULE': return new UnsupportedModuleError(data.message);
+    case 'INVALID_OPTIONS': return Object.assign(new InvalidOptionsError('options', data.issues ?? []), { message: data.message });
+    case 'INSTANTIATION_FAILED': return new InstantiationError(data.message);
+    case 'RESTORE_FAILED': return new RestoreError(data.message);
+    case 'SNAPSHOT_FILE': return new SnapshotFileError(data.message);
+    default: return new RewindError(data.code, data.message);
+  }
+}

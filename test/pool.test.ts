@@ -1,6 +1,6 @@
 // RewindPool (worker threads with ready instances) and `rewind serve`.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidWasmError, QueueFullError, RewindPool, TimeoutError } from '../src/index.js';
+import { InvalidOptionsError, InvalidWasmError, QueueFullError, RewindPool, TimeoutError } from '../src/index.js';
 import { loadTest } from '../src/bench/load.js';
 import { serve } from '../src/serve/server.js';
 import { spawnServe } from '../src/serve/spawn.js';
@@ -46,10 +46,16 @@ describe('RewindPool', () => {
   });
 
   it('rejects bad input with the typed error from the worker', async () => {
-    const err = await RewindPool.create(new Uint8Array([1, 2, 3]), { workers: 1 }).catch((e) => e);
-    expect(err).toBeInstanceOf(Error);
-    expect(String(err.message)).toMatch(/not WebAssembly/);
-    expect(InvalidWasmError.name).toBe('InvalidWasmError');
+    const err = await RewindPool.create(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 9]), { workers: 1 }).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidWasmError);
+    expect(err.message).toMatch(/invalid core module/);
+    const opts = await RewindPool.create(fixture('hello'), { workers: 1, instance: { strategy: 'nope' } as never }).catch((e) => e);
+    expect(opts).toBeInstanceOf(InvalidOptionsError);
+  });
+
+  it('reports a bad run option from inside a worker as the typed error', async () => {
+    await expect(pool.run({ args: [1] } as never)).rejects.toThrow(InvalidOptionsError);
+    expect((await pool.run({ args: ['none'] })).exitCode).toBe(0);
   });
 });
 

@@ -7,9 +7,9 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { z } from 'zod';
-import { RewindError, TimeoutError } from '../errors.js';
+import { RewindError, reviveError, TimeoutError } from '../errors.js';
 import { createOptionsSchema, type CreateOptions, type RunOptions, validate } from '../options.js';
-import type { PoolRunResult } from './worker.js';
+import type { PoolRunResult, WorkerFailure } from './worker.js';
 
 export class QueueFullError extends RewindError {
   constructor(limit: number) { super('QUEUE_FULL', `the pool's queue is full (${limit} waiting runs)`); }
@@ -27,6 +27,12 @@ const poolOptionsSchema = z.object({
   instance: z.custom<CreateOptions>((v) => v === undefined || (typeof v === 'object' && v !== null)).default({}),
 }).strict();
 export type PoolOptions = z.input<typeof poolOptionsSchema>;
+
+/** Turns a worker's reported failure back into the typed error. */
+function unwrap<T>(result: T | WorkerFailure): T {
+  if (result && typeof result === 'object' && 'failed' in result) throw reviveError(result.failed);
+  return result as T;
+}
 
 const entry = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
 
@@ -49,7 +55,7 @@ export class RewindPool {
     const pool = new RewindPool(piscina, opts);
     // Prepare and instantiate in every worker before serving; a bad input fails here.
     try {
-      await Promise.all(Array.from({ length: opts.workers }, () => piscina.run({ warmup: true })));
+      await Promise.all(Array.from({ length: opts.workers }, async () => unwrap(await piscina.run({ warmup: true }))));
     } catch (e) {
       await piscina.destroy();
       throw e;
@@ -62,8 +68,9 @@ export class RewindPool {
     if (this.piscina.queueSize >= this.options.maxQueue) throw new QueueFullError(this.options.maxQueue);
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
-      return (await this.piscina.run(request, { signal })) as PoolRunResult;
+      return unwrap(await this.piscina.run(request, { signal })) as PoolRunResult;
     } catch (e) {
+      if (e instanceof RewindError) throw e;
       if (signal.aborted) {
         this.timedOut++;
         throw new TimeoutError(`run exceeded ${this.options.timeoutMs} ms; its worker was terminated and replaced`);
