@@ -34,6 +34,12 @@ describe('bad wasm', () => {
     await expect(ReusableInstance.create(build('foreign-import'))).rejects.toThrow(/env\.host_magic/);
   });
 
+  it('memories the runtime cannot take (memory64, shared) -> typed errors, not crashes', async () => {
+    await expect(ReusableInstance.create(build('memory64'))).rejects.toThrow(/memory limits|memory64/);
+    await expect(ReusableInstance.create(build('memory64'))).rejects.toBeInstanceOf(RewindError);
+    await expect(ReusableInstance.create(build('shared-memory'))).rejects.toBeInstanceOf(RewindError);
+  });
+
   it('a component of another world -> WrongWorldError', async () => {
     const err = await ReusableInstance.create(build('other-world')).catch((e) => e);
     expect(err).toBeInstanceOf(WrongWorldError);
