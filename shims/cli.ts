@@ -37,8 +37,8 @@ class Capture {
     this.chunks.push(kept);
     this.size += kept.length;
   }
-  take(): Uint8Array {
-    return Buffer.concat(this.chunks);
+  take(): Buffer {
+    return this.chunks.length === 1 ? Buffer.from(this.chunks[0]!.buffer, this.chunks[0]!.byteOffset, this.chunks[0]!.byteLength) : Buffer.concat(this.chunks);
   }
 }
 
@@ -87,7 +87,7 @@ export class Cli {
     this.err = new Capture(this.captureLimit, run.onStderr);
   }
 
-  end(): { stdout: Uint8Array; stderr: Uint8Array; truncated: boolean } {
+  end(): { stdout: Buffer; stderr: Buffer; truncated: boolean } {
     return { stdout: this.out.take(), stderr: this.err.take(), truncated: this.out.truncated || this.err.truncated };
   }
 

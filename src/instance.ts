@@ -212,7 +212,7 @@ export class ReusableInstance {
     const out = host.endRun();
     const { exitCode, trap } = outcomeOf(error);
     const result: RunResult = {
-      exitCode, stdout: Buffer.from(out.stdout), stderr: Buffer.from(out.stderr), truncated: out.truncated,
+      exitCode, stdout: out.stdout, stderr: out.stderr, truncated: out.truncated,
       durationMs, resetMs, pagesRestored,
     };
     if (trap) result.trap = trap;

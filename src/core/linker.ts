@@ -60,10 +60,18 @@ export class CoreLinker {
     if (typeof value !== 'function' || isWasmExport(value as Fn)) return value;
     const fn = value as Fn;
     const memories = this.memories;
-    const watched = function (this: unknown, ...args: unknown[]) {
-      for (const arg of args) if (typeof arg === 'number') for (const m of memories) m.markPointer(arg);
-      return fn.apply(this, args);
+    const mark = (arg: unknown) => {
+      if (typeof arg === 'number') for (let i = 0; i < memories.length; i++) memories[i]!.markPointer(arg);
     };
+    // Fixed-arity wrappers for the common shapes: a rest parameter and
+    // apply() on every host call cost more than the marking itself.
+    let watched: Fn;
+    switch (fn.length) {
+      case 1: watched = function (this: unknown, a) { mark(a); return fn.call(this, a); }; break;
+      case 2: watched = function (this: unknown, a, b) { mark(a); mark(b); return fn.call(this, a, b); }; break;
+      case 3: watched = function (this: unknown, a, b, c) { mark(a); mark(b); mark(c); return fn.call(this, a, b, c); }; break;
+      default: watched = function (this: unknown, ...args: unknown[]) { args.forEach(mark); return fn.apply(this, args); };
+    }
     return Object.assign(watched, fn);
   }
 

@@ -34,11 +34,13 @@ export class TrackedMemory {
 
   private map = new Uint8Array(0);
 
-  /** The dirty map; the view is cached until the memory grows or the map moves. */
+  /**
+   * The dirty map. The view is cached: the map only moves when the real
+   * memory grows, and growing detaches the old buffer, which empties every
+   * view on it (byteLength 0): then the view is made again.
+   */
   private dirtyMap(): Uint8Array {
-    const buffer = this.memory!.buffer;
-    const at = this.dirty.value as number;
-    if (this.map.buffer !== buffer || this.map.byteOffset !== at) this.map = new Uint8Array(buffer, at, MAP_BYTES);
+    if (this.map.byteLength === 0) this.map = new Uint8Array(this.memory!.buffer, this.dirty.value as number, MAP_BYTES);
     return this.map;
   }
 
@@ -62,8 +64,9 @@ export class TrackedMemory {
 
   /** Marks the chunk a pointer argument points into (results are written there). */
   markPointer(ptr: number): void {
-    if (!this.tracked || ptr < 0 || ptr >= (this.dirty.value as number)) return;
-    this.dirtyMap()[ptr >>> CHUNK_SHIFT] = 1;
+    if (!this.tracked) return;
+    const map = this.dirtyMap();
+    if (ptr >= 0 && ptr < map.byteOffset) map[ptr >>> CHUNK_SHIFT] = 1;
   }
 
   /** Rewinds to the snapshot; returns the number of 4 KiB chunks copied back or zeroed. */
@@ -165,6 +168,7 @@ export class TrackedMemory {
     bytes.set(image, 0);
     bytes.fill(0, image.length); // guest pages above the image, and the dirty map
     if (this.tracked) this.dirty.value = bytes.length - MAP_BYTES;
+    this.map = new Uint8Array(0); // the map may have moved without a grow
     this.vpages.value = pages;
   }
 
