@@ -10,8 +10,7 @@ import { CoreLinker } from './core/linker.js';
 import { readFile, writeFile } from 'node:fs/promises';
 import { InstantiationError, RestoreError, SnapshotFileError, WrongWorldError } from './errors.js';
 import { applySnapshot, encodeSnapshot, type LiveParts } from './snapshot-file/snapshot-file.js';
-import { transientBindings } from './snapshot-file/glue-codec.js';
-import { GlueState } from './glue/state.js';
+import { runInit, type InitOutput } from './post-init.js';
 import { GLUE_STATE_KEY, type GlueBindings } from './glue/patch.js';
 import { createOptionsSchema, runOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
 import { CACHE_FORMAT, prepare, type GlueVariant, type Prepared } from './prepare.js';
@@ -32,8 +31,8 @@ export interface RunResult {
   durationMs: number;
   /** Time spent rewinding before this run (0 when nothing needed it). */
   resetMs: number;
-  /** Memory pages copied back or zeroed before this run. */
-  pagesRestored: number;
+  /** 4 KiB chunks of memory copied back or zeroed before this run. */
+  chunksRestored: number;
 }
 
 interface Live {
@@ -116,7 +115,7 @@ export class ReusableInstance {
       const bindings = exports[GLUE_STATE_KEY] as GlueBindings;
       live.parts = { componentHash: this.prepared.hash, cacheFormat: CACHE_FORMAT, linker, bindings, host };
       if (this.snapshotBytes) applySnapshot(live.parts, this.snapshotBytes);
-      else this.initOutput = this.runInit(linker, host, bindings);
+      else this.initOutput = runInit(this.options, linker, host, bindings);
       live.snapshot = new StateSnapshot(linker, bindings);
     }
     return live;
@@ -131,33 +130,12 @@ export class ReusableInstance {
   }
 
   /** Output of the init function, when one ran (see the `init` option). */
-  initOutput: { stdout: Buffer; stderr: Buffer } | null = null;
-
-  /** Calls the init export, if any, so the snapshot is taken after it (like Wizer, at run time). */
-  private runInit(linker: CoreLinker, host: WasiHost, bindings: GlueBindings): { stdout: Buffer; stderr: Buffer } | null {
-    const name = this.options.init;
-    const init = name ? linker.instances.map((i) => i.exports[name]).find((f) => typeof f === 'function') : undefined;
-    if (!init) return null;
-    const beforeInit = new GlueState(bindings);
-    host.beginRun({ args: [this.options.programName, ...this.options.args], env: Object.entries(this.options.env), cwd: this.options.cwd, stdin: new Uint8Array() });
-    try {
-      (init as () => void)();
-    } catch (e) {
-      const { exitCode, trap } = outcomeOf(e);
-      throw new InstantiationError(`init function ${name} failed: ${trap?.message ?? `exit code ${exitCode}`}`, { cause: e });
-    }
-    // The init is a core call outside any lifted export: put the glue's task
-    // bookkeeping back where instantiation left it (handles the init created stay).
-    beforeInit.restore(transientBindings(bindings, host));
-    const out = host.endRun();
-    host.fs.snapshot(); // files the init wrote are part of the starting point
-    return { stdout: Buffer.from(out.stdout), stderr: Buffer.from(out.stderr) };
-  }
+  initOutput: InitOutput | null = null;
 
   /** Rewinds the instance now (run() does it lazily when needed). */
-  reset(): { resetMs: number; pagesRestored: number } {
+  reset(): { resetMs: number; chunksRestored: number } {
     const start = performance.now();
-    let pagesRestored = 0;
+    let chunksRestored = 0;
     if (this.dirty) {
       if (this.options.strategy === 'reinstantiate') this.live = this.instantiate();
       else if (this.live.guestReset) {
@@ -170,12 +148,12 @@ export class ReusableInstance {
         }
       } else if (this.live.snapshot) {
         this.live.host.reset();
-        pagesRestored = this.live.snapshot.restore();
+        chunksRestored = this.live.snapshot.restore();
         if (this.options.verifyRestore) this.live.snapshot.verify();
       }
       if (this.options.strategy !== 'none') this.dirty = false;
     }
-    return { resetMs: performance.now() - start, pagesRestored };
+    return { resetMs: performance.now() - start, chunksRestored };
   }
 
   async run(options: RunOptions = {}): Promise<RunResult> {
@@ -186,7 +164,7 @@ export class ReusableInstance {
 
   /** run() for callers that already hold stdin as bytes (no await between runs). */
   runSync(opts: Omit<RunOptions, 'stdin'> & { stdin?: Uint8Array | string }): RunResult {
-    const { resetMs, pagesRestored } = this.reset();
+    const { resetMs, chunksRestored } = this.reset();
     const { host } = this.live;
     const stdin = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin ?? new Uint8Array();
     const env = Object.entries(opts.env ?? this.options.env);
@@ -213,7 +191,7 @@ export class ReusableInstance {
     const { exitCode, trap } = outcomeOf(error);
     const result: RunResult = {
       exitCode, stdout: out.stdout, stderr: out.stderr, truncated: out.truncated,
-      durationMs, resetMs, pagesRestored,
+      durationMs, resetMs, chunksRestored,
     };
     if (trap) result.trap = trap;
     return result;

@@ -30,7 +30,7 @@ export class StateSnapshot {
     this.glue = new GlueState(bindings);
   }
 
-  /** Returns the number of memory pages copied back or zeroed. */
+  /** Returns the number of 4 KiB memory chunks copied back or zeroed. */
   restore(): number {
     let pages = 0;
     for (const m of this.linker.memories) pages += m.restore();
