@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ReusableInstance } from '../src/index.js';
+import { WasiHost } from '../shims/host.js';
 import { createSockets } from '../shims/sockets.js';
 import { fixture } from './helpers.js';
 
@@ -95,6 +96,19 @@ describe('clocks and random', () => {
     expect(outs.size).toBe(5);
     const wall = Number(/wall=(\d+)/.exec(text((await inst.run()).stdout))![1]);
     expect(Math.abs(wall - Date.now() / 1000)).toBeLessThan(60);
+  });
+});
+
+describe('interface versions', () => {
+  it('answers every wasi 0.2.x version of each interface, and nothing it does not provide', () => {
+    const host = new WasiHost({ mounts: [], clock: 'real', random: 'crypto', captureLimit: 1024, keepFsChanges: false });
+    for (const version of ['0.2.0', '0.2.3', '0.2.6', '0.2.12']) {
+      for (const iface of ['wasi:cli/stdout', 'wasi:io/streams', 'wasi:filesystem/types', 'wasi:clocks/monotonic-clock', 'wasi:random/random', 'wasi:sockets/tcp']) {
+        expect(`${iface}@${version}` in host.imports).toBe(true);
+        expect(host.imports[`${iface}@${version}`]).toBe(host.imports[iface]);
+      }
+    }
+    expect('wasi:http/types@0.2.0' in host.imports).toBe(false);
   });
 });
 
