@@ -3,3 +3,4 @@ export { prepare, type Prepared } from './prepare.js';
 export type { CreateOptions, RunOptions, Strategy } from './options.js';
 export * from './errors.js';
 export { RewindPool, QueueFullError, PoolClosedError, type PoolOptions } from './pool/pool.js';
+export { serve, ServeError, type ServeOptions } from './serve/server.js';
