@@ -23,6 +23,17 @@ describe('rewind run', () => {
     expect(cat.stderr).toBe('read 5 bytes\n'.repeat(3));
   });
 
+  it('saves a snapshot file and starts from it (the init does not run again)', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rewind-cli-')), 'sieve.snap');
+    const saved = rewind(['run', fixture('sieve'), '--save-snapshot', file, '--', '100']);
+    expect(saved.stdout).toBe('primes below 100: 25\n');
+    const loaded = rewind(['run', fixture('sieve'), '--snapshot', file, '--times', '2', '--', '1000']);
+    expect(loaded.status).toBe(0);
+    expect(loaded.stdout).toBe('primes below 1000: 168\n'.repeat(2));
+    expect(loaded.stderr).toBe('sieve built in this run: no\n'.repeat(2));
+    expect(rewind(['run', fixture('hello'), '--snapshot', file]).stderr).toMatch(/different component/);
+  });
+
   it('propagates the exit code, and reports traps (134) without dying', () => {
     expect(rewind(['run', fixture('exit'), '--', '3']).status).toBe(1);
     const none = rewind(['run', fixture('hello'), '--times', '2', '--strategy', 'none']);

@@ -18,6 +18,10 @@ export const runFlags = z.object({
   env: z.array(envFlag).default([]),
   times: count('--times').default(1),
   strategy: z.enum(strategies).default('snapshot'),
+  /** Start from this snapshot file. */
+  snapshot: z.string().min(1).optional(),
+  /** Write the snapshot (after instantiation and any init) to this file before running. */
+  saveSnapshot: z.string().min(1).optional(),
   args: z.array(z.string()).default([]),
 }).strict();
 

@@ -9,7 +9,8 @@ import { serveCommand } from './serve.js';
 
 const USAGE = `usage:
   rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
-             [--strategy snapshot|reinstantiate|none] [-- args...]
+             [--strategy snapshot|reinstantiate|none|guest]
+             [--snapshot FILE] [--save-snapshot FILE] [-- args...]
   rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
              [--dir HOST::GUEST]... [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
@@ -26,6 +27,8 @@ export async function main(argv: string[]): Promise<number> {
         dir: { type: 'string', multiple: true },
         env: { type: 'string', multiple: true },
         times: { type: 'string' },
+        snapshot: { type: 'string' },
+        'save-snapshot': { type: 'string' },
         strategy: { type: 'string' },
         runs: { type: 'string' },
         json: { type: 'string' },
@@ -37,9 +40,10 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
     const [file, ...args] = positionals;
-    if (command === 'run') return await runCommand(validate(runFlags, { ...values, file, args }, 'flags'));
-    if (command === 'bench') return await benchCommand(validate(benchFlags, { ...values, file, args }, 'flags'));
-    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...values, file, args }, 'flags'));
+    const { 'save-snapshot': saveSnapshot, ...rest2 } = values;
+    if (command === 'run') return await runCommand(validate(runFlags, { ...rest2, saveSnapshot, file, args }, 'flags'));
+    if (command === 'bench') return await benchCommand(validate(benchFlags, { ...rest2, file, args }, 'flags'));
+    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...rest2, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;
   } catch (e) {

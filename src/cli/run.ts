@@ -11,7 +11,9 @@ export async function runCommand(flags: z.output<typeof runFlags>): Promise<numb
     dirs: Object.fromEntries(flags.dir.map((d) => [d.guest, d.host])),
     env: Object.fromEntries(flags.env),
     args: flags.args,
+    ...(flags.snapshot ? { snapshotFile: flags.snapshot } : {}),
   });
+  if (flags.saveSnapshot) await inst.saveSnapshot(flags.saveSnapshot);
   const stdin = process.stdin.isTTY ? new Uint8Array() : await readStdin(process.stdin);
   let code = 0;
   for (let i = 0; i < flags.times; i++) {
