@@ -41,3 +41,24 @@ describe('no growth across runs', () => {
     expect(once.stats().glueEntries).toBeGreaterThan(baseline);
   });
 });
+
+describe('resource handles', () => {
+  /** The glue's handle tables (handle -> rep slots) after the last run, by table. */
+  function handleTables(inst: ReusableInstance): Record<string, number[]> {
+    const { get } = (inst as unknown as { live: { parts: { bindings: { get: Record<string, () => unknown> } } } }).live.parts.bindings;
+    return Object.fromEntries(Object.keys(get).filter((n) => /^handleTable\d+$/.test(n)).map((n) => [n, [...(get[n]!() as number[])]]));
+  }
+
+  it('a reused instance hands out the same handle numbers as a fresh one, run after run', async () => {
+    const options = { dirs: { '/data': { 'a.txt': 'x' } } };
+    const fresh = await ReusableInstance.create(fixture('files'), options);
+    await fresh.run({ args: ['b.txt', 'y'] });
+    const expected = handleTables(fresh);
+    expect(Object.values(expected).some((t) => t.length > 2)).toBe(true); // the run did create handles
+    const reused = await ReusableInstance.create(fixture('files'), options);
+    for (let k = 0; k < 50; k++) {
+      await reused.run({ args: ['b.txt', 'y'] });
+      expect(handleTables(reused), `after run ${k + 1}`).toEqual(expected);
+    }
+  });
+});
