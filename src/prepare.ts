@@ -3,16 +3,17 @@
 // rewritten (rewrite/instrument.ts) and the glue patched (glue/patch.ts).
 // Results are cached on disk by content hash, and compiled modules in memory.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InvalidWasmError, RewindError, WrongWorldError } from './errors.js';
+import { InvalidWasmError, WrongWorldError } from './errors.js';
 import { fixGlue, patchGlue } from './glue/patch.js';
 import { readInput, toComponent } from './load.js';
 import type { ModuleInfo } from './rewrite/info.js';
-import type { RewriteResult } from './rewrite/instrument.js';
+import { rewriteAll } from './rewrite/in-worker.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
 export const CACHE_FORMAT = 9;
@@ -63,8 +64,25 @@ export async function prepare(input: string | Uint8Array): Promise<Prepared> {
   return p;
 }
 
+/** Cache entries are only valid for the same format and tool versions. */
+const TOOLS = (() => {
+  const require = createRequire(import.meta.url);
+  // Not every package exports its package.json: find it above the entry point.
+  const version = (pkg: string) => {
+    for (let dir = dirname(require.resolve(pkg)); dir !== dirname(dir); dir = dirname(dir)) {
+      const file = join(dir, 'package.json');
+      if (existsSync(file)) {
+        const json = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version: string };
+        if (json.name === pkg) return json.version;
+      }
+    }
+    return 'unknown';
+  };
+  return `v${CACHE_FORMAT}-jco${version('@bytecodealliance/jco')}-binaryen${version('binaryen')}`;
+})();
+
 async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
-  const dir = join(cacheDir(), `${hash}-v${CACHE_FORMAT}`);
+  const dir = join(cacheDir(), `${hash}-${TOOLS}`);
   if (!existsSync(join(dir, 'meta.json'))) await build(bytes, dir);
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
   const infos = new Map<WebAssembly.Module, ModuleInfo>();
@@ -90,9 +108,9 @@ async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
 }
 
 async function build(input: Uint8Array, dir: string): Promise<void> {
-  // jco and binaryen each bring a large wasm heap: load them only on a cache miss.
+  // jco brings a large wasm heap: load it only on a cache miss. binaryen runs
+  // on a worker (rewrite/in-worker.ts).
   const { transpile } = await import('@bytecodealliance/jco');
-  const { rewriteModule } = await import('./rewrite/instrument.js');
   const component = await toComponent(input);
   let out: Awaited<ReturnType<typeof transpile>>;
   try {
@@ -109,13 +127,16 @@ async function build(input: Uint8Array, dir: string): Promise<void> {
   await mkdir(join(tmp, 'rewound'), { recursive: true });
   await mkdir(join(tmp, 'plain'), { recursive: true });
   const modules: Meta['modules'] = [];
+  const cores = Object.entries(out.files).filter(([name]) => name.endsWith('.wasm'));
+  const rewritten = await rewriteAll(cores.map(([name, data]) => [name, new Uint8Array(data)]));
+  for (const [name, data] of cores) {
+    const { bytes, info } = rewritten.get(name)!;
+    await writeFile(join(tmp, 'plain', name), data);
+    await writeFile(join(tmp, 'rewound', name), bytes);
+    modules.push({ name, info });
+  }
   for (const [name, data] of Object.entries(out.files)) {
-    if (name.endsWith('.wasm')) {
-      const { bytes, info } = rewrite(rewriteModule, name, data);
-      await writeFile(join(tmp, 'plain', name), data);
-      await writeFile(join(tmp, 'rewound', name), bytes);
-      modules.push({ name, info });
-    } else if (name === 'component.js') {
+    if (name === 'component.js') {
       const source = fixGlue(Buffer.from(data).toString('utf8'));
       // .mjs: the cache dir has no package.json saying "type": "module".
       await writeFile(join(tmp, 'plain', 'component.mjs'), source);
@@ -130,14 +151,5 @@ async function build(input: Uint8Array, dir: string): Promise<void> {
     await rename(tmp, dir);
   } catch (e) {
     if (!existsSync(join(dir, 'meta.json'))) throw e; // another process won the race
-  }
-}
-
-function rewrite(rewriteModule: (bytes: Uint8Array) => RewriteResult, name: string, data: Uint8Array) {
-  try {
-    return rewriteModule(data);
-  } catch (e) {
-    if (e instanceof RewindError) throw e;
-    throw new InvalidWasmError(`cannot rewrite core module ${name}: ${String((e as Error).message ?? e).slice(0, 300)}`, { cause: e });
   }
 }

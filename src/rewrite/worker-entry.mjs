@@ -1,0 +1,21 @@
+// Worker thread that rewrites core modules. binaryen is imported natively
+// before the TypeScript loader is registered: through the loader, its 12 MB
+// entry module takes seconds to load, natively well under one. Rewriting in
+// a worker also keeps a large module (CRuby: seconds) off the caller's thread.
+import { parentPort } from 'node:worker_threads';
+
+await import('binaryen');
+const { register } = await import('tsx/esm/api');
+register();
+const { rewriteModule } = await import('./instrument.ts');
+const { RewindError } = await import('../errors.ts');
+
+parentPort.on('message', ({ name, bytes }) => {
+  try {
+    const result = rewriteModule(bytes);
+    parentPort.postMessage({ name, result }, [result.bytes.buffer]);
+  } catch (e) {
+    const typed = e instanceof RewindError;
+    parentPort.postMessage({ name, error: { code: typed ? e.code : 'INVALID_WASM', message: String(e?.message ?? e).slice(0, 500) } });
+  }
+});
