@@ -48,6 +48,8 @@ export class ReusableInstance {
   private dirty = false;
   private runs = 0;
   private snapshotBytes: Uint8Array | null = null;
+  private defaultArgs: string[] = [];
+  private defaultEnv: [string, string][] = [];
 
   private constructor(readonly prepared: Prepared, readonly options: ResolvedOptions) {}
 
@@ -55,6 +57,9 @@ export class ReusableInstance {
     const resolved = validate(createOptionsSchema, options, 'options') as ResolvedOptions;
     if (typeof input === 'string' && !options.programName) resolved.programName = basename(input);
     const inst = new ReusableInstance(await prepare(input), resolved);
+    // What a run without its own args/env gets (the host only reads them).
+    inst.defaultArgs = [resolved.programName, ...resolved.args];
+    inst.defaultEnv = Object.entries(resolved.env);
     if (resolved.snapshotFile) {
       try {
         inst.snapshotBytes = new Uint8Array(await readFile(resolved.snapshotFile));
@@ -167,10 +172,9 @@ export class ReusableInstance {
     const { resetMs, chunksRestored } = this.reset();
     const { host } = this.live;
     const stdin = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin ?? new Uint8Array();
-    const env = Object.entries(opts.env ?? this.options.env);
     host.beginRun({
-      args: [this.options.programName, ...(opts.args ?? this.options.args)],
-      env,
+      args: opts.args ? [this.options.programName, ...opts.args] : this.defaultArgs,
+      env: opts.env ? Object.entries(opts.env) : this.defaultEnv,
       cwd: opts.cwd ?? this.options.cwd,
       stdin,
       files: opts.files as Tree | undefined,

@@ -1,10 +1,11 @@
 // A one-line progress bar on stderr, drawn only on a terminal.
 export class Progress {
   private last = 0;
+  private readonly enabled = process.stderr.isTTY === true;
   constructor(private readonly label: string, private readonly total: number) {}
 
   tick(done: number): void {
-    if (!process.stderr.isTTY) return;
+    if (!this.enabled) return;
     const now = performance.now();
     if (now - this.last < 100 && done < this.total) return;
     this.last = now;

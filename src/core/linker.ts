@@ -1,9 +1,9 @@
 // The `instantiateCore` hook handed to jco's glue. It instantiates our
 // rewritten core modules synchronously, supplies the reserved `wasi-rewind`
 // imports (one TrackedMemory per linear memory, shared by every module that
-// imports it), and notes which host functions may write into guest memory:
-// glue trampolines write results behind pointer arguments, and the glue
-// writes into blocks it obtained from an exported `cabi_realloc`.
+// imports it), and notes where host functions may write into guest memory:
+// glue trampolines write results behind the return pointer (the last
+// argument), and the glue writes into blocks from an exported `cabi_realloc`.
 import { InstantiationError, UnsupportedModuleError } from '../errors.js';
 import { TrackedMemory } from '../memory/tracked-memory.js';
 import { EXPORT_MEMORY, MAX_PAGES, REWIND_NS, type ModuleInfo } from '../rewrite/info.js';
@@ -56,22 +56,21 @@ export class CoreLinker {
     return { exports };
   };
 
+  /**
+   * The canonical ABI lets the host write into guest memory in two ways only:
+   * results stored behind the return pointer, which is a lowered import's
+   * last parameter, and values placed in blocks from `cabi_realloc` (see
+   * watchRealloc). So the chunk the last argument points into is marked.
+   */
   private watchHostWrites(value: unknown): unknown {
     if (typeof value !== 'function' || isWasmExport(value as Fn)) return value;
     const fn = value as Fn;
     const memories = this.memories;
-    const mark = (arg: unknown) => {
-      if (typeof arg === 'number') for (let i = 0; i < memories.length; i++) memories[i]!.markPointer(arg);
+    const watched = function (this: unknown, ...args: unknown[]) {
+      const last = args[args.length - 1];
+      if (typeof last === 'number') for (let i = 0; i < memories.length; i++) memories[i]!.markPointer(last);
+      return fn.apply(this, args);
     };
-    // Fixed-arity wrappers for the common shapes: a rest parameter and
-    // apply() on every host call cost more than the marking itself.
-    let watched: Fn;
-    switch (fn.length) {
-      case 1: watched = function (this: unknown, a) { mark(a); return fn.call(this, a); }; break;
-      case 2: watched = function (this: unknown, a, b) { mark(a); mark(b); return fn.call(this, a, b); }; break;
-      case 3: watched = function (this: unknown, a, b, c) { mark(a); mark(b); mark(c); return fn.call(this, a, b, c); }; break;
-      default: watched = function (this: unknown, ...args: unknown[]) { args.forEach(mark); return fn.apply(this, args); };
-    }
     return Object.assign(watched, fn);
   }
 

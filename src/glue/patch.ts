@@ -4,6 +4,7 @@
 // instances. We parse the glue and make it return, next to the exports, an
 // accessor for each such binding, so the runtime can snapshot and restore them.
 import * as acorn from 'acorn';
+import * as walk from 'acorn-walk';
 import { InstantiationError } from '../errors.js';
 
 /** Property of the instantiated exports object that carries the accessors. */
@@ -33,21 +34,34 @@ export function patchGlue(source: string): string {
   const setters = names.filter((n) => bindings.get(n) === 'let').map((n) => `${n}: (v) => { ${n} = v; }`).join(', ');
   const insert = ` ${GLUE_STATE_KEY}: { get: { ${getters} }, set: { ${setters} } },`;
   const edits: Edit[] = [{ at: ret.argument.start + 1, end: ret.argument.start + 1, text: insert }];
+  // jco's debug logging runs on every host call (reading process.env, a slow
+  // native getter, and building the message objects). The snapshot strategy's
+  // glue drops the logging statements, and the helper becomes a no-op.
   const debugLog = findDeclarator(instantiate.body.body, '_debugLog');
-  // jco's _debugLog reads process.env (a slow native getter) on every call,
-  // hundreds of times per run; decide once at instantiation instead.
-  if (debugLog?.init) edits.push({ at: debugLog.init.start, end: debugLog.init.end, text: DEBUG_LOG });
+  if (debugLog?.init) edits.push({ at: debugLog.init.start, end: debugLog.init.end, text: '() => {}' });
+  walk.simple(ast, {
+    ExpressionStatement(node: Node) {
+      const call = node.expression;
+      if (call.type === 'CallExpression' && call.callee.type === 'Identifier' && call.callee.name === '_debugLog') {
+        edits.push({ at: node.start, end: node.end, text: ';' });
+      }
+    },
+  });
   return applyEdits(source, edits);
 }
 
-const DEBUG_LOG = 'globalThis?.process?.env?.JCO_DEBUG ? (...args) => console.debug(...args) : () => {}';
-
 interface Edit { at: number; end: number; text: string }
 
+/** Applies non-overlapping edits, building the result once (glue files are large). */
 function applyEdits(source: string, edits: Edit[]): string {
-  let out = source;
-  for (const e of [...edits].sort((a, b) => b.at - a.at)) out = out.slice(0, e.at) + e.text + out.slice(e.end);
-  return out;
+  const parts: string[] = [];
+  let pos = 0;
+  for (const e of [...edits].sort((a, b) => a.at - b.at)) {
+    parts.push(source.slice(pos, e.at), e.text);
+    pos = e.end;
+  }
+  parts.push(source.slice(pos));
+  return parts.join('');
 }
 
 function findDeclarator(statements: Node[], name: string): Node | undefined {

@@ -6,7 +6,7 @@
 // exports) is fixed after instantiation and left alone.
 // Each binding gets its own restore closure, built once: resets run often
 // and most bindings are empty containers or untouched counters.
-import type { GlueBindings } from './patch.js';
+import { GLUE_STATE_KEY, type GlueBindings } from './patch.js';
 
 type Restorer = () => void;
 
@@ -23,7 +23,7 @@ export class GlueState {
         this.add(name, () => {
           if (value.value !== saved) value.value = saved;
         });
-      } else if (isContainer(value)) {
+      } else if (isContainer(value) && !isApi(value)) {
         this.add(name, containerRestorer(value));
         if (set) this.add(name, () => get() !== value && set(value));
         this.containers.push(get);
@@ -56,6 +56,12 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
+}
+
+/** Export objects (of the component, or of a core instance) are API, not state. */
+export function isApi(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) &&
+    (GLUE_STATE_KEY in v || Object.values(v).some((x) => typeof x === 'function' || x instanceof WebAssembly.Memory));
 }
 
 function isContainer(v: unknown): boolean {

@@ -3,7 +3,8 @@
 // (stdio streams, directory descriptors) are supported; anything else (a
 // function, a glue-internal object) cannot leave the process.
 import { SnapshotFileError } from '../errors.js';
-import { GLUE_STATE_KEY, type GlueBindings } from '../glue/patch.js';
+import type { GlueBindings } from '../glue/patch.js';
+import { isApi } from '../glue/state.js';
 import type { HostObject } from '../../shims/host.js';
 
 export type Encoded =
@@ -81,9 +82,6 @@ const isState = (v: unknown) =>
   v instanceof Map || v instanceof Set || Array.isArray(v) || v instanceof WebAssembly.Global ||
   (typeof v === 'object' && isPlain(v as object));
 
-/** Export objects (of the component, or of a core instance) are API, not state. */
-const isApi = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v) &&
-  (GLUE_STATE_KEY in v || Object.values(v).some((x) => typeof x === 'function' || x instanceof WebAssembly.Memory));
 
 function stateBindings(bindings: GlueBindings): [string, unknown][] {
   return Object.entries(bindings.get)
