@@ -39,24 +39,26 @@ function datetime(ms: number) {
   return { seconds: ns / 1_000_000_000n, nanoseconds: Number(ns % 1_000_000_000n) };
 }
 
+// Classes declared in here have no `private` members: the built package's
+// .d.ts cannot express private members of a function's anonymous class types.
 export function createFilesystem(io: Io, fs: VirtualFs) {
   const vol = fs.vol;
 
   class DirectoryEntryStream {
-    private index = 0;
-    constructor(private readonly entries: { type: string; name: string }[]) {}
+    index = 0;
+    constructor(readonly entries: { type: string; name: string }[]) {}
     readDirectoryEntry(): { type: string; name: string } | undefined {
       return this.entries[this.index++];
     }
   }
 
   class Descriptor {
-    private fd: number | null = null;
+    fd: number | null = null;
     constructor(readonly path: string, readonly root: string, readonly flags: Flags, readonly isDir: boolean) {
       if (!isDir) this.fd = fs.trackFd(fsCall(() => vol.openSync(path, flags.write ? 'r+' : 'r')));
     }
 
-    private resolve(path: string): string {
+    resolve(path: string): string {
       if (!this.isDir) throw 'not-directory';
       if (path.startsWith('/')) throw 'not-permitted';
       const full = posix.join(this.path, path);
@@ -64,12 +66,12 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
       return full;
     }
 
-    private file(): number {
+    file(): number {
       if (this.fd === null) throw 'is-directory';
       return this.fd;
     }
 
-    private mutate<T>(fn: () => T): T {
+    mutate<T>(fn: () => T): T {
       if (!this.flags.mutateDirectory && this.isDir) throw 'read-only';
       fs.dirty = true;
       return fsCall(fn);

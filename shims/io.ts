@@ -24,6 +24,8 @@ const ALWAYS: Readiness = { ready: () => true, block: () => {} };
 const MAX_WRITE = 1n << 20n;
 const MAX_BLOCKING_WRITE = 4096;
 
+// Classes declared in here have no `private` members: the built package's
+// .d.ts cannot express private members of a function's anonymous class types.
 export function createIo() {
   class IoError {
     constructor(readonly message: string, readonly code?: string) {}
@@ -33,7 +35,7 @@ export function createIo() {
   }
 
   class Pollable {
-    constructor(private readonly readiness: Readiness = ALWAYS) {}
+    constructor(readonly readiness: Readiness = ALWAYS) {}
     ready(): boolean {
       return this.readiness.ready();
     }
@@ -56,8 +58,8 @@ export function createIo() {
   }
 
   class InputStream {
-    private open = true;
-    constructor(private readonly source: ByteSource) {}
+    open = true;
+    constructor(readonly source: ByteSource) {}
     read(len: bigint): Uint8Array {
       if (!this.open) throw CLOSED;
       const bytes = this.source.read(readLength(len));
@@ -82,8 +84,8 @@ export function createIo() {
   }
 
   class OutputStream {
-    private open = true;
-    constructor(private readonly sink: ByteSink) {}
+    open = true;
+    constructor(readonly sink: ByteSink) {}
     checkWrite(): bigint {
       if (!this.open) throw CLOSED;
       return MAX_WRITE;
