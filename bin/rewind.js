@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// wasi-rewind ships TypeScript sources; tsx loads them without a build step.
-import { register } from 'tsx/esm/api';
+// The `rewind` command. The build copies this file to dist/bin/, next to the
+// compiled JavaScript (dist/src/cli/main.js), which the installed package
+// runs as is. In a checkout, bin/ sits next to the TypeScript sources: tsx
+// loads them, so the command never runs a stale build.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const built = new URL('../src/cli/main.js', import.meta.url);
+if (!existsSync(built)) (await import('tsx/esm/api')).register();
+const { main } = await import(existsSync(built) ? built.href : '../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -4,14 +4,17 @@
 // a child process (bench/jco-baseline-child.ts) with stdout discarded; the
 // child reports its measurement as JSON on stderr.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Measurement, Workload } from './measure.js';
 
 export const JCO_MODE = 'fresh jco instance per run (preview2-shim)';
-const child = fileURLToPath(new URL('./jco-baseline-child.ts', import.meta.url));
+// Built (dist/), the child is JavaScript; from sources, tsx loads the .ts file.
+const built = fileURLToPath(new URL('./jco-baseline-child.js', import.meta.url));
+const child = existsSync(built) ? [built] : ['--import', 'tsx', fileURLToPath(new URL('./jco-baseline-child.ts', import.meta.url))];
 
 export async function measureJco(w: Workload, runs: number): Promise<Measurement> {
-  const args = ['--import', 'tsx', child, JSON.stringify({ ...w, runs })];
+  const args = [...child, JSON.stringify({ ...w, runs })];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   proc.stderr.on('data', (d) => (err += d));

@@ -2,13 +2,15 @@
 // before the TypeScript loader is registered: through the loader, its 12 MB
 // entry module takes seconds to load, natively well under one. Rewriting in
 // a worker also keeps a large module (CRuby: seconds) off the caller's thread.
+// Built (dist/), the modules are JavaScript and need no loader.
+import { existsSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 
 await import('binaryen');
-const { register } = await import('tsx/esm/api');
-register();
-const { rewriteModule } = await import('./instrument.ts');
-const { RewindError } = await import('../errors.ts');
+const ext = existsSync(new URL('./instrument.js', import.meta.url)) ? 'js' : 'ts';
+if (ext === 'ts') (await import('tsx/esm/api')).register();
+const { rewriteModule } = await import(`./instrument.${ext}`);
+const { RewindError } = await import(`../errors.${ext}`);
 
 parentPort.on('message', ({ name, bytes }) => {
   try {
