@@ -84,7 +84,7 @@ describe('rewind bench', () => {
     } finally {
       process.stderr.write = write;
     }
-    expect(err).toMatch(/--runs must be a number/);
+    expect(err).toMatch(/--runs must be a whole number/);
     expect(err).toMatch(/use --dir HOST_DIR::\/GUEST_PATH/);
     expect(err).toMatch(/unknown command "frobnicate"/);
   });
