@@ -12,6 +12,8 @@ export type RewindErrorCode =
   | 'TIMEOUT'
   | 'POOL_CLOSED'
   | 'QUEUE_FULL'
+  | 'QUEUE_TIMEOUT'
+  | 'WORKER_FAILED'
   | 'SERVE_FAILED';
 
 export class RewindError extends Error {

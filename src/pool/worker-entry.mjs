@@ -1,7 +1,6 @@
 // Worker threads do not inherit a TypeScript loader: register tsx, then load
-// the worker's module. Piscina calls the default export.
+// the worker's module (it listens for requests itself).
 import { register } from 'tsx/esm/api';
 
 register();
-const { default: run } = await import('./worker.ts');
-export default run;
+await import('./worker.ts');
