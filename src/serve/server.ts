@@ -121,6 +121,8 @@ export async function serve(file: string, options: ServeOptions): Promise<{ serv
     maxHeaderSize: o.maxHeaderBytes,
     headersTimeout: o.headersTimeoutMs,
     requestTimeout: o.requestTimeoutMs,
+    // How often those two are checked (Node's default, 30 s, would let them overrun).
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(o.headersTimeoutMs / 4))),
   }, (req, res) => {
     const id = randomBytes(6).toString('hex');
     // A client that disconnects mid-request ends its own request, nothing else.
