@@ -14,6 +14,7 @@ export type RewindErrorCode =
   | 'QUEUE_FULL'
   | 'QUEUE_TIMEOUT'
   | 'WORKER_FAILED'
+  | 'CACHE_UNSAFE'
   | 'SERVE_FAILED';
 
 export class RewindError extends Error {
