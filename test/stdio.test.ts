@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReusableInstance } from '../src/index.js';
 import { WasiHost } from '../shims/host.js';
+import { MAX_STREAM_CHUNK } from '../shims/io.js';
 import { differential } from './helpers.js';
 
 const stdio = join(import.meta.dirname, 'fixtures', 'build', 'stdio.wasm');
@@ -43,6 +44,14 @@ describe('stdio is per run', () => {
 });
 
 describe('per-call host limits', () => {
+  it('one stream read returns at most MAX_STREAM_CHUNK bytes, whatever length the guest asks for', () => {
+    const host = new WasiHost({ mounts: [], clock: 'real', random: 'crypto', captureLimit: 1024, keepFsChanges: false });
+    host.beginRun({ args: [], env: [], cwd: undefined, stdin: new Uint8Array(3 * MAX_STREAM_CHUNK) });
+    const stdin = (host.imports['wasi:cli/stdin']!.getStdin as () => { read(n: bigint): Uint8Array })();
+    expect(stdin.read(1n << 40n).length).toBe(MAX_STREAM_CHUNK);
+    expect(stdin.read(10n).length).toBe(10);
+  });
+
   it('random_get of 512 MiB with maxMemoryMiB 16 traps without the host allocating it; the next run is clean', async () => {
     const inst = await ReusableInstance.create(stdio, { maxMemoryMiB: 16 });
     const before = process.memoryUsage().rss;
