@@ -119,9 +119,10 @@ describe('rewind serve in its own process', () => {
   it('serves a load without errors', async () => {
     const { url, child } = await spawnServe([build('cgi'), '--workers', '2']);
     try {
+      // Correctness under concurrent keep-alive load; speed is `npm run load-test`'s business.
       const r = await loadTest(url, { connections: 4, durationMs: 1000, maxRequests: 2000 });
       expect(r.errors).toBe(0);
-      expect(r.requests).toBeGreaterThan(50);
+      expect(r.requests).toBeGreaterThan(4);
       expect(r.statuses).toEqual({ 200: r.requests });
     } finally {
       child.kill('SIGTERM');

@@ -131,7 +131,10 @@ describe('hostile snapshot files', () => {
       ['glue entry of the wrong kind', (j) => { const name = Object.keys(j.glue).find((n) => j.glue[n].t === 'map' || j.glue[n].t === 'array'); j.glue[name!] = { t: 'set', v: [] }; }, /wrong kind/],
       ['prototype key', (j) => { j.glue.x = JSON.parse('{"t":"object","v":{"__proto__":{"t":"value","v":1}}}'); }, /header is invalid|glue binding x/],
       ['20,000-deep nesting', (j) => { j.glue.deep = 'DEEP'; }, /nested deeper than 64 levels/],
-      ['host object outside the preopens', (j) => { j.glue.x = { t: 'host', d: { kind: 'directory', path: '/etc', root: '/etc', flags: {} } }; }, /header is invalid|outside this instance's preopens|glue binding x/],
+      ['host object outside the preopens', (j) => {
+        const name = Object.keys(j.glue).find((n) => j.glue[n].t === 'map')!;
+        j.glue[name] = { t: 'map', v: [[{ t: 'value', v: 1 }, { t: 'host', d: { kind: 'directory', path: '/etc', root: '/etc', flags: { read: true } } }]] };
+      }, /directory \/etc outside this instance's preopens/],
       ['relative file path', (j) => { j.files.push({ path: '../x', kind: 'dir', mtime: 0 }); }, /header is invalid/],
     ];
     for (const [what, change, message, options] of cases) {

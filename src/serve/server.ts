@@ -54,23 +54,24 @@ function reply(res: ServerResponse, status: number, text: string, id: string, cl
   }).end(body);
 }
 
-/** Reads the body up to `max` bytes; null when the client sent more (already answered 413). */
+/** Answers 413 and drops the connection once the answer is out (the rest of the body is never read). */
+function tooLarge(req: IncomingMessage, res: ServerResponse, max: number, id: string): null {
+  const socket = req.socket;
+  res.once('finish', () => socket.destroy());
+  reply(res, 413, `request body larger than ${max} bytes`, id, true);
+  return null;
+}
+
+/** Reads the body up to `max` bytes; null when the client sent more (answered 413). */
 async function readBody(req: IncomingMessage, res: ServerResponse, max: number, id: string): Promise<Buffer | null> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > max) {
-    reply(res, 413, `request body larger than ${max} bytes`, id, true);
-    req.resume();
-    return null;
-  }
+  if (declared !== undefined && Number(declared) > max) return tooLarge(req, res, max, id);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
+  // Leaving the loop early must not destroy the socket before the 413 is out.
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
     size += (chunk as Buffer).length;
-    if (size > max) {
-      reply(res, 413, `request body larger than ${max} bytes`, id, true);
-      req.destroy();
-      return null;
-    }
+    if (size > max) return tooLarge(req, res, max, id);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks, size);
