@@ -128,4 +128,15 @@ describe('rewind serve in its own process', () => {
       child.kill('SIGTERM');
     }
   });
+
+  it('takes its limits from the command line', async () => {
+    const { url, child } = await spawnServe([build('cgi'), '--workers', '1', '--max-body', '8', '--max-header', '2048']);
+    try {
+      expect((await fetch(url, { method: 'POST', body: '12345678' })).status).toBe(200);
+      expect((await fetch(url, { method: 'POST', body: '123456789' })).status).toBe(413);
+      expect((await fetch(url, { headers: { 'x-big': 'b'.repeat(4096) } })).status).toBe(431);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
 });

@@ -48,6 +48,7 @@ export const serveFlags = z.object({
   /** Most milliseconds a request may wait for a worker. */
   queueTimeout: count('--queue-timeout').optional(),
   maxBody: count('--max-body').optional(),
+  maxHeader: count('--max-header', 1 << 20).optional(),
   dir: z.array(dirFlag).default([]),
   args: z.array(z.string()).default([]),
 }).strict();

@@ -14,7 +14,7 @@ const USAGE = `usage:
   rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
              [--dir HOST::GUEST]... [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
-             [--queue-timeout MS] [--max-body BYTES] [--strategy snapshot|reinstantiate]
+             [--queue-timeout MS] [--max-body BYTES] [--max-header BYTES] [--strategy snapshot|reinstantiate]
              [--dir HOST::GUEST]...`;
 
 /** Exit code for a failure that is not the user's or the guest's (a bug in wasi-rewind). */
@@ -36,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
         'snapshot-key-file': { type: 'string' },
         'queue-timeout': { type: 'string' },
         'max-body': { type: 'string' },
+        'max-header': { type: 'string' },
         strategy: { type: 'string' },
         runs: { type: 'string' },
         json: { type: 'string' },
@@ -47,10 +48,10 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
     const [file, ...args] = positionals;
-    const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, ...common } = values;
+    const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, 'max-header': maxHeader, ...common } = values;
     if (command === 'run') return await runCommand(validate(runFlags, { ...common, saveSnapshot, snapshotKeyFile, file, args }, 'flags'));
     if (command === 'bench') return await benchCommand(validate(benchFlags, { ...common, file, args }, 'flags'));
-    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, file, args }, 'flags'));
+    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, maxHeader, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;
   } catch (e) {

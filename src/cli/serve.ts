@@ -12,6 +12,7 @@ export async function serveCommand(flags: z.output<typeof serveFlags>): Promise<
     timeoutMs: flags.timeout,
     ...(flags.queueTimeout ? { queueTimeoutMs: flags.queueTimeout } : {}),
     ...(flags.maxBody !== undefined ? { maxBodyBytes: flags.maxBody } : {}),
+    ...(flags.maxHeader !== undefined ? { maxHeaderBytes: flags.maxHeader } : {}),
     dirs: Object.fromEntries(flags.dir.map((d) => [d.guest, d.host])),
   });
   process.stdout.write(`listening on ${url} (${flags.workers} workers, strategy ${flags.strategy})\n`);

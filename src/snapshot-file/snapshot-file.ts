@@ -35,7 +35,7 @@ export function encodeSnapshot(p: LiveParts, key?: SnapshotKey): Buffer {
       const value = (exports[name] as WebAssembly.Global).value as number | bigint;
       return typeof value === 'bigint'
         ? { instance, name, type: 'bigint' as const, value: String(value) }
-        : { instance, name, type: 'number' as const, value: String(value) };
+        : { instance, name, type: 'number' as const, value: Object.is(value, -0) ? '-0' : String(value) };
     })),
     glue: encodeGlue(p.bindings, p.host) as SnapshotJson['glue'],
     files: p.host.fs.snapshotContents.map((e) => (e.kind === 'file' ? { ...e, data: blobs.add(e.data) } : e)),
