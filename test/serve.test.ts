@@ -1,6 +1,7 @@
 // `rewind serve` against real and hostile clients: a real server on
 // 127.0.0.1, raw sockets (node:net) for what fetch cannot send.
-import { connect } from 'node:net';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,27 @@ describe('rewind serve', () => {
     expect(statusLines(await stalled)).toEqual(['HTTP/1.1 408']);
     expect(statusLines(await slowBody)).toEqual(['HTTP/1.1 408']);
     expect((await fetch(`${url}/env`)).status).toBe(200);
+  });
+});
+
+describe('rewind serve connection limit', () => {
+  it('refuses connections beyond maxConnections, and serves again once one closes', async () => {
+    const { server, pool, url } = await serve(build('cgi'), { port: 0, workers: 1, maxConnections: 1, log: () => {} });
+    try {
+      const port = Number(new URL(url).port);
+      const accepted = once(server, 'connection');
+      const held = connect(port, '127.0.0.1');
+      await accepted;
+      await expect(fetch(url)).rejects.toThrow();
+      const closed = once((await accepted)[0] as Socket, 'close');
+      held.destroy();
+      await closed;
+      expect((await fetch(url)).status).toBe(200);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await pool.close();
+    }
   });
 });
 

@@ -35,9 +35,11 @@ const serveOptionsSchema = z.object({
   /** Time a client has to send its headers, and its whole request. */
   headersTimeoutMs: z.number().int().positive().default(10_000),
   requestTimeoutMs: z.number().int().positive().default(30_000),
+  /** Open connections at most (bounds buffered bodies to maxConnections * maxBodyBytes); more are refused. */
+  maxConnections: z.number().int().positive().default(256),
   /** Server-side log lines (failed runs with their request id); stderr by default. */
   log: z.custom<(line: string) => void>((v) => typeof v === 'function').optional(),
-}).strict();
+}).strict().refine((o) => o.headersTimeoutMs <= o.requestTimeoutMs, { message: 'headersTimeoutMs cannot exceed requestTimeoutMs', path: ['headersTimeoutMs'] });
 export type ServeOptions = z.input<typeof serveOptionsSchema>;
 
 /** Bounded excerpt of guest output for the log. */
@@ -135,6 +137,7 @@ export async function serve(file: string, options: ServeOptions): Promise<{ serv
       reply(res, 500, 'internal server error', id);
     });
   });
+  server.maxConnections = o.maxConnections;
   server.on('clientError', (err, socket) => {
     // Node's parser errors (431 for large heads, 400 otherwise, 408 on timeouts).
     const code = (err as { code?: string }).code;
