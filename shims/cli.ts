@@ -42,41 +42,50 @@ class Capture {
   }
 }
 
+export type StdioName = 'stdin' | 'stdout' | 'stderr';
+
 export class Cli {
   private run: RunIo = { args: [], env: [], cwd: undefined, stdin: new Uint8Array() };
   private stdinOffset = 0;
   private out: Capture;
   private err: Capture;
-  // One stream object per stdio for the life of the host: a guest (or an
-  // init function before the snapshot) may keep its handle across runs, so
-  // the objects stay and what they read from / write to changes per run.
-  private readonly stdin: InputStreamT;
-  private readonly stdout: OutputStreamT;
-  private readonly stderr: OutputStreamT;
+  // Every get-stdin/stdout/stderr returns a new stream object, as a fresh
+  // host does: dropping one (a CLI tool closing stdout at exit) closes only
+  // that object, for the rest of the run (see io.ts). All objects of one
+  // name read from / write to the current run's stdin and capture buffers,
+  // so an object held across runs (fetched before the snapshot) serves
+  // whichever run is current. The names let snapshot files describe them.
+  private readonly names = new WeakMap<object, StdioName>();
 
-  constructor(io: Io, private readonly captureLimit: number) {
+  constructor(private readonly io: Io, private readonly captureLimit: number) {
     this.out = new Capture(captureLimit);
     this.err = new Capture(captureLimit);
-    this.stdin = new io.InputStream({
-      read: (max) => {
-        const { stdin } = this.run;
-        if (this.stdinOffset >= stdin.length) return null;
-        const chunk = stdin.subarray(this.stdinOffset, this.stdinOffset + max);
-        this.stdinOffset += chunk.length;
-        return chunk;
-      },
-    });
-    this.stdout = new io.OutputStream({ write: (bytes) => this.out.write(bytes) });
-    this.stderr = new io.OutputStream({ write: (bytes) => this.err.write(bytes) });
+  }
+
+  private open(name: StdioName): InputStreamT | OutputStreamT {
+    const stream = name === 'stdin'
+      ? new this.io.InputStream({
+        read: (max) => {
+          const { stdin } = this.run;
+          if (this.stdinOffset >= stdin.length) return null;
+          const chunk = stdin.subarray(this.stdinOffset, this.stdinOffset + max);
+          this.stdinOffset += chunk.length;
+          return chunk;
+        },
+      })
+      : new this.io.OutputStream({ write: (bytes) => (name === 'stdout' ? this.out : this.err).write(bytes) });
+    this.names.set(stream, name);
+    return stream;
   }
 
   /** Names a stdio stream object, for snapshot files. */
-  stdioName(obj: unknown): 'stdin' | 'stdout' | 'stderr' | undefined {
-    return obj === this.stdin ? 'stdin' : obj === this.stdout ? 'stdout' : obj === this.stderr ? 'stderr' : undefined;
+  stdioName(obj: unknown): StdioName | undefined {
+    return typeof obj === 'object' && obj !== null ? this.names.get(obj) : undefined;
   }
 
-  stdioObject(name: 'stdin' | 'stdout' | 'stderr'): unknown {
-    return this[name];
+  /** A stdio stream object for a snapshot file's description of one. */
+  stdioObject(name: StdioName): unknown {
+    return this.open(name);
   }
 
   /** Points stdio at a new run's input and capture buffers. */
@@ -107,9 +116,9 @@ export class Cli {
         exit: (status: { tag: 'ok' | 'err' }) => exitWith(status.tag === 'ok' ? 0 : 1),
         exitWithCode: (code: number) => exitWith(code),
       },
-      'wasi:cli/stdin': { getStdin: () => this.stdin },
-      'wasi:cli/stdout': { getStdout: () => this.stdout },
-      'wasi:cli/stderr': { getStderr: () => this.stderr },
+      'wasi:cli/stdin': { getStdin: () => this.open('stdin') },
+      'wasi:cli/stdout': { getStdout: () => this.open('stdout') },
+      'wasi:cli/stderr': { getStderr: () => this.open('stderr') },
       'wasi:cli/terminal-input': { TerminalInput },
       'wasi:cli/terminal-output': { TerminalOutput },
       'wasi:cli/terminal-stdin': { getTerminalStdin: () => undefined },

@@ -18,7 +18,12 @@ export interface HostConfig {
   captureLimit: number;
   /** Keep file system changes across resets. */
   keepFsChanges: boolean;
+  /** Most bytes one guest call may make the host allocate (random bytes); default DEFAULT_MAX_CALL_BYTES. */
+  maxCallBytes?: number;
 }
+
+/** Default bound on one guest call's host allocation: more than any legitimate random request. */
+export const DEFAULT_MAX_CALL_BYTES = 64 << 20;
 
 export interface HostRunInput extends RunIo {
   /** Files written into the volume for this run only (rewound by the next reset). */
@@ -34,18 +39,19 @@ export type ImportObject = Record<string, Record<string, unknown>>;
 export class WasiHost {
   readonly fs: VirtualFs;
   readonly imports: ImportObject;
+  private readonly io: ReturnType<typeof createIo>;
   private readonly cli: Cli;
   private readonly clocks: Clocks;
   private readonly random: Random;
   private readonly directories: ReturnType<typeof createFilesystem>['codec'];
 
   constructor(private readonly config: HostConfig) {
-    const io = createIo();
+    const io = this.io = createIo();
     const filesystem = createFilesystem(io, this.fs = new VirtualFs(config.mounts));
     this.directories = filesystem.codec;
     this.cli = new Cli(io, config.captureLimit);
     this.clocks = new Clocks(config.clock);
-    this.random = new Random(config.random);
+    this.random = new Random(config.random, Math.min(config.maxCallBytes ?? DEFAULT_MAX_CALL_BYTES, DEFAULT_MAX_CALL_BYTES));
     const table: ImportObject = {
       'wasi:io/error': { Error: io.IoError },
       'wasi:io/poll': { Pollable: io.Pollable, poll: io.poll },
@@ -64,6 +70,7 @@ export class WasiHost {
 
   /** Prepares per-run state. The file system must already be reset. */
   beginRun(input: HostRunInput): void {
+    this.io.beginRun();
     this.clocks.reset();
     this.random.reset();
     if (input.files) {

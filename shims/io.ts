@@ -21,12 +21,24 @@ export interface Readiness {
 }
 
 const ALWAYS: Readiness = { ready: () => true, block: () => {} };
-const MAX_WRITE = 1n << 20n;
+/** Most bytes one read, write-zeroes or check-write moves: bounds what a guest call makes the host allocate. */
+export const MAX_STREAM_CHUNK = 1 << 20;
+const MAX_WRITE = BigInt(MAX_STREAM_CHUNK);
 const MAX_BLOCKING_WRITE = 4096;
 
 // Classes declared in here have no `private` members: the built package's
 // .d.ts cannot express private members of a function's anonymous class types.
 export function createIo() {
+  // A stream is closed for the rest of the run that dropped it, not for good:
+  // the glue's handle tables are rewound with the instance, so a stream held
+  // in the snapshot (e.g. stdout fetched by an init function) is live again in
+  // the next run, as its counterpart is on a fresh instance.
+  let closed = new WeakSet<object>();
+  /** Starts a new run: every stream the rewound glue can still reach is open. */
+  function beginRun(): void {
+    closed = new WeakSet();
+  }
+
   class IoError {
     constructor(readonly message: string, readonly code?: string) {}
     toDebugString(): string {
@@ -58,10 +70,9 @@ export function createIo() {
   }
 
   class InputStream {
-    open = true;
     constructor(readonly source: ByteSource) {}
     read(len: bigint): Uint8Array {
-      if (!this.open) throw CLOSED;
+      if (closed.has(this)) throw CLOSED;
       const bytes = this.source.read(readLength(len));
       if (bytes === null) throw CLOSED;
       return bytes;
@@ -79,19 +90,18 @@ export function createIo() {
       return new Pollable();
     }
     [Symbol.dispose](): void {
-      this.open = false;
+      closed.add(this);
     }
   }
 
   class OutputStream {
-    open = true;
     constructor(readonly sink: ByteSink) {}
     checkWrite(): bigint {
-      if (!this.open) throw CLOSED;
+      if (closed.has(this)) throw CLOSED;
       return MAX_WRITE;
     }
     write(contents: Uint8Array): void {
-      if (!this.open) throw CLOSED;
+      if (closed.has(this)) throw CLOSED;
       if (contents.byteLength) this.sink.write(contents);
     }
     blockingWriteAndFlush(contents: Uint8Array): void {
@@ -99,7 +109,7 @@ export function createIo() {
       this.write(contents);
     }
     flush(): void {
-      if (!this.open) throw CLOSED;
+      if (closed.has(this)) throw CLOSED;
     }
     blockingFlush(): void {
       this.flush();
@@ -122,11 +132,11 @@ export function createIo() {
       return new Pollable();
     }
     [Symbol.dispose](): void {
-      this.open = false;
+      closed.add(this);
     }
   }
 
-  return { IoError, Pollable, poll, InputStream, OutputStream };
+  return { IoError, Pollable, poll, InputStream, OutputStream, beginRun };
 }
 
 export type Io = ReturnType<typeof createIo>;

@@ -5,11 +5,20 @@ import { randomBytes, randomFillSync } from 'node:crypto';
 
 export type RandomConfig = 'crypto' | { seed: number };
 
+/** A guest asking for more random bytes in one call than the host will allocate. */
+export class RandomLimitError extends Error {
+  constructor(requested: bigint, limit: number) {
+    super(`get-random-bytes: ${requested} bytes requested in one call, the host's limit is ${limit}`);
+    this.name = 'RandomLimitError';
+  }
+}
+
 const MASK = (1n << 64n) - 1n;
 
 export class Random {
   private state = 0n;
-  constructor(private readonly config: RandomConfig) {
+  /** `maxBytes` bounds one call: the host allocates the result before the glue copies it into guest memory. */
+  constructor(private readonly config: RandomConfig, private readonly maxBytes: number) {
     this.reset();
   }
 
@@ -27,6 +36,7 @@ export class Random {
   }
 
   bytes(len: bigint): Uint8Array {
+    if (len > BigInt(this.maxBytes)) throw new RandomLimitError(len, this.maxBytes);
     const out = new Uint8Array(Number(len));
     if (this.config === 'crypto') return randomFillSync(out);
     const view = new DataView(out.buffer);

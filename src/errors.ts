@@ -12,6 +12,9 @@ export type RewindErrorCode =
   | 'TIMEOUT'
   | 'POOL_CLOSED'
   | 'QUEUE_FULL'
+  | 'QUEUE_TIMEOUT'
+  | 'WORKER_FAILED'
+  | 'CACHE_UNSAFE'
   | 'SERVE_FAILED';
 
 export class RewindError extends Error {

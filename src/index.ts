@@ -2,5 +2,5 @@ export { ReusableInstance, type RunResult } from './instance.js';
 export { prepare, type Prepared } from './prepare.js';
 export type { CreateOptions, RunOptions, Strategy } from './options.js';
 export * from './errors.js';
-export { RewindPool, QueueFullError, PoolClosedError, type PoolOptions } from './pool/pool.js';
+export { RewindPool, QueueFullError, QueueTimeoutError, PoolClosedError, type PoolOptions, type PoolRunOptions } from './pool/pool.js';
 export { serve, ServeError, type ServeOptions } from './serve/server.js';

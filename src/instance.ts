@@ -7,12 +7,12 @@
 // of a host snapshot (host state is still rewound by the host).
 import { basename } from 'node:path';
 import { CoreLinker } from './core/linker.js';
-import { readFile, writeFile } from 'node:fs/promises';
-import { InstantiationError, RestoreError, SnapshotFileError, WrongWorldError } from './errors.js';
-import { applySnapshot, encodeSnapshot, type LiveParts } from './snapshot-file/snapshot-file.js';
+import { writeFile } from 'node:fs/promises';
+import { InstantiationError, InvalidOptionsError, RestoreError, SnapshotFileError, WrongWorldError } from './errors.js';
+import { applySnapshot, encodeSnapshot, readSnapshotFile, type LiveParts } from './snapshot-file/snapshot-file.js';
 import { runInit, type InitOutput } from './post-init.js';
 import { GLUE_STATE_KEY, type GlueBindings } from './glue/patch.js';
-import { createOptionsSchema, runOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
+import { createOptionsSchema, runOptionsSchema, runSyncOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
 import { CACHE_FORMAT, prepare, type GlueVariant, type Prepared } from './prepare.js';
 import { outcomeOf, type Trap } from './run-outcome.js';
 import { StateSnapshot } from './state-snapshot.js';
@@ -54,24 +54,24 @@ export class ReusableInstance {
   private constructor(readonly prepared: Prepared, readonly options: ResolvedOptions) {}
 
   static async create(input: string | Uint8Array, options: CreateOptions = {}): Promise<ReusableInstance> {
+    if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new InvalidOptionsError('input', ['expected a file path or the bytes of a component or module']);
     const resolved = validate(createOptionsSchema, options, 'options') as ResolvedOptions;
     if (typeof input === 'string' && !options.programName) resolved.programName = basename(input);
     const inst = new ReusableInstance(await prepare(input), resolved);
     // What a run without its own args/env gets (the host only reads them).
     inst.defaultArgs = [resolved.programName, ...resolved.args];
     inst.defaultEnv = Object.entries(resolved.env);
-    if (resolved.snapshotFile) {
-      try {
-        inst.snapshotBytes = new Uint8Array(await readFile(resolved.snapshotFile));
-      } catch (e) {
-        throw new SnapshotFileError(`cannot read snapshot file ${resolved.snapshotFile}: ${(e as Error).message}`, { cause: e });
-      }
-    }
+    if (resolved.snapshotFile) inst.snapshotBytes = await readSnapshotFile(resolved.snapshotFile, { maxPages: inst.limitPages ?? 65536 });
     if (resolved.strategy === 'guest' && !inst.prepared.resetExport) {
       throw new WrongWorldError('strategy "guest" needs a component that exports wasi-rewind:reset/reset (see specs/wit/reset.wit)');
     }
     inst.live = inst.instantiate();
     return inst;
+  }
+
+  /** Guest pages one memory may grow to (maxMemoryMiB), if limited. */
+  private get limitPages(): number | undefined {
+    return this.options.maxMemoryMiB ? this.options.maxMemoryMiB * 16 : undefined;
   }
 
   get strategy() {
@@ -89,6 +89,7 @@ export class ReusableInstance {
       random: this.options.random,
       captureLimit: this.options.captureLimitBytes,
       keepFsChanges: this.options.keepFsChanges,
+      ...(this.limitPages ? { maxCallBytes: this.limitPages * 65536 } : {}),
     };
   }
 
@@ -98,7 +99,7 @@ export class ReusableInstance {
     if (missing.length) throw new InstantiationError(`the component imports interfaces wasi-rewind does not provide: ${missing.join(', ')}`);
     const tracked = this.options.strategy === 'snapshot';
     const variant: GlueVariant = tracked ? this.prepared.rewound : this.prepared.plain;
-    const limitPages = this.options.maxMemoryMiB ? this.options.maxMemoryMiB * 16 : undefined;
+    const { limitPages } = this;
     const linker = tracked ? new CoreLinker(this.prepared.infos, limitPages) : undefined;
     let exports: Record<string, unknown>;
     try {
@@ -119,7 +120,7 @@ export class ReusableInstance {
     if (linker) {
       const bindings = exports[GLUE_STATE_KEY] as GlueBindings;
       live.parts = { componentHash: this.prepared.hash, cacheFormat: CACHE_FORMAT, linker, bindings, host };
-      if (this.snapshotBytes) applySnapshot(live.parts, this.snapshotBytes);
+      if (this.snapshotBytes) applySnapshot(live.parts, this.snapshotBytes, { maxPages: limitPages ?? 65536 }, this.options.snapshotKey);
       else this.initOutput = runInit(this.options, linker, host, bindings);
       live.snapshot = new StateSnapshot(linker, bindings);
     }
@@ -131,7 +132,12 @@ export class ReusableInstance {
     const { parts } = this.live;
     if (!parts) throw new SnapshotFileError(`saveSnapshot needs strategy "snapshot" (this instance uses "${this.options.strategy}")`);
     this.reset(); // the live state is then the snapshot state
-    await writeFile(path, encodeSnapshot(parts));
+    const bytes = encodeSnapshot(parts, this.options.snapshotKey);
+    try {
+      await writeFile(path, bytes);
+    } catch (e) {
+      throw new SnapshotFileError(`cannot write snapshot file ${path}: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /** Output of the init function, when one ran (see the `init` option). */
@@ -164,11 +170,15 @@ export class ReusableInstance {
   async run(options: RunOptions = {}): Promise<RunResult> {
     const opts = validate(runOptionsSchema, options, 'run options') as RunOptions;
     const stdin = await readStdin(opts.stdin);
-    return this.runSync({ ...opts, stdin });
+    return this.runValidated({ ...opts, stdin });
   }
 
   /** run() for callers that already hold stdin as bytes (no await between runs). */
-  runSync(opts: Omit<RunOptions, 'stdin'> & { stdin?: Uint8Array | string }): RunResult {
+  runSync(options: Omit<RunOptions, 'stdin'> & { stdin?: Uint8Array | string } = {}): RunResult {
+    return this.runValidated(validate(runSyncOptionsSchema, options, 'run options') as typeof options);
+  }
+
+  private runValidated(opts: Omit<RunOptions, 'stdin'> & { stdin?: Uint8Array | string }): RunResult {
     const { resetMs, chunksRestored } = this.reset();
     const { host } = this.live;
     const stdin = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin ?? new Uint8Array();

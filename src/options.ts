@@ -47,6 +47,11 @@ export const createOptionsSchema = z.object({
   init: z.union([z.string().min(1), z.literal(false)]).default('wizer.initialize'),
   /** Start from a snapshot file written by saveSnapshot() (no init runs). Snapshot strategy only. */
   snapshotFile: z.string().min(1).optional(),
+  /**
+   * Key (at least 16 bytes) authenticating snapshot files with HMAC-SHA256:
+   * saveSnapshot signs with it, and snapshotFile must carry a valid tag for it.
+   */
+  snapshotKey: z.union([z.string().min(16), z.custom<Uint8Array>((k) => k instanceof Uint8Array && k.length >= 16, 'expected a key of at least 16 bytes')]).optional(),
   /** After each restore, compare all memory with the snapshot (slow; for tests and debugging). */
   verifyRestore: z.boolean().default(false),
 }).strict().refine((o) => !o.snapshotFile || o.strategy === 'snapshot', { message: 'snapshotFile needs strategy "snapshot"', path: ['snapshotFile'] });
@@ -72,6 +77,9 @@ export const runOptionsSchema = z.object({
   onStdout: callback.optional(),
   onStderr: callback.optional(),
 }).strict();
+
+/** runSync() takes stdin as bytes or a string only. */
+export const runSyncOptionsSchema = runOptionsSchema.extend({ stdin: chunk.optional() });
 
 export type RunOptions = {
   args?: string[];

@@ -4,11 +4,11 @@
 // Results are cached on disk by content hash, and compiled modules in memory.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importFromBytes, readEntry, sealEntry } from './cache/entry.js';
+import { cacheDir } from './cache/location.js';
 import { InvalidWasmError, WrongWorldError } from './errors.js';
 import { fixGlue, patchGlue } from './glue/patch.js';
 import { readInput, toComponent } from './load.js';
@@ -48,9 +48,7 @@ interface Meta { format: number; runExport: string; resetExport: string | null; 
 
 const memo = new Map<string, Promise<Prepared>>();
 
-export function cacheDir(): string {
-  return process.env.WASI_REWIND_CACHE ?? join(tmpdir(), 'wasi-rewind-cache');
-}
+export { cacheDir };
 
 export async function prepare(input: string | Uint8Array): Promise<Prepared> {
   const bytes = await readInput(input);
@@ -83,19 +81,26 @@ const TOOLS = (() => {
 
 async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
   const dir = join(cacheDir(), `${hash}-${TOOLS}`);
-  if (!existsSync(join(dir, 'meta.json'))) await build(bytes, dir);
-  const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
+  // Only checked bytes are used (src/cache/entry.ts); a bad entry is rebuilt.
+  let entry = await readEntry(dir);
+  if (!('files' in entry)) {
+    await build(bytes, dir);
+    entry = await readEntry(dir);
+    if (!('files' in entry)) throw new Error(`cache entry ${dir} cannot be written and read back`);
+  }
+  const { files } = entry;
+  const file = (path: string) => files.get(path) ?? Buffer.alloc(0) as Buffer<ArrayBuffer>;
+  const meta = JSON.parse(file('meta.json').toString('utf8')) as Meta;
   const infos = new Map<WebAssembly.Module, ModuleInfo>();
   const rewound = new Map<string, WebAssembly.Module>();
   const plain = new Map<string, WebAssembly.Module>();
   for (const { name, info } of meta.modules) {
-    const module = new WebAssembly.Module(await readFile(join(dir, 'rewound', name)));
+    const module = new WebAssembly.Module(file(`rewound/${name}`));
     rewound.set(name, module);
     infos.set(module, info);
-    plain.set(name, new WebAssembly.Module(await readFile(join(dir, 'plain', name))));
+    plain.set(name, new WebAssembly.Module(file(`plain/${name}`)));
   }
-  const glue = async (variant: string) =>
-    ((await import(pathToFileURL(join(dir, variant, 'component.mjs')).href)) as { instantiate: Instantiate }).instantiate;
+  const glue = async (variant: string) => (await importFromBytes<{ instantiate: Instantiate }>(file(`${variant}/component.mjs`))).instantiate;
   return {
     hash,
     rewound: { instantiate: await glue('rewound'), modules: rewound },
@@ -146,10 +151,10 @@ async function build(input: Uint8Array, dir: string): Promise<void> {
   const resetExport = out.exports.map(([name]) => name).find((n) => /^wasi-rewind:reset\/reset@/.test(n)) ?? null;
   const meta: Meta = { format: CACHE_FORMAT, runExport, resetExport, imports: out.imports, modules };
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
-  await mkdir(cacheDir(), { recursive: true });
+  await sealEntry(tmp);
   try {
     await rename(tmp, dir);
   } catch (e) {
-    if (!existsSync(join(dir, 'meta.json'))) throw e; // another process won the race
+    if (!existsSync(join(dir, 'manifest.json'))) throw e; // another process won the race
   }
 }

@@ -2,11 +2,12 @@
 // streamed, exit code propagated), `bench` end to end on a real component
 // (few runs: this checks the tool, not the speed) and the report it writes.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { InvalidOptionsError, ReusableInstance } from '../src/index.js';
 import type { BenchReport } from '../src/bench/report.js';
 import { fixture } from './helpers.js';
 
@@ -84,8 +85,48 @@ describe('rewind bench', () => {
     } finally {
       process.stderr.write = write;
     }
-    expect(err).toMatch(/--runs must be a number/);
+    expect(err).toMatch(/--runs must be a whole number/);
     expect(err).toMatch(/use --dir HOST_DIR::\/GUEST_PATH/);
     expect(err).toMatch(/unknown command "frobnicate"/);
+  });
+});
+
+describe('errors are typed and reported in one line', () => {
+  const noStack = /\n\s+at /;
+
+  it('the CLI prints `rewind: CODE: message`, exit code 2, never a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rewind-cli-'));
+    const cases: [string[], RegExp][] = [
+      [['serve', fixture('hello'), '--port', '70000'], /^rewind: INVALID_OPTIONS: invalid flags:\n  - port: --port is out of range \(0-65535\)/],
+      [['serve', fixture('hello'), '--port', 'http'], /port: --port must be a whole number/],
+      [['run', fixture('hello'), '--save-snapshot', join(dir, 'missing', 'x.snap')], /^rewind: SNAPSHOT_FILE: cannot write snapshot file .*missing\/x\.snap/],
+      [['run', fixture('hello'), '--snapshot-key-file', join(dir, 'nokey')], /^rewind: INVALID_OPTIONS: .*--snapshot-key-file: cannot read/s],
+      [['run', fixture('hello'), '--times', '0'], /--times must be at least 1/],
+      [['run', '/no/such.wasm'], /^rewind: INVALID_WASM: cannot read \/no\/such.wasm/],
+    ];
+    for (const [args, message] of cases) {
+      const r = rewind(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr, args.join(' ')).not.toMatch(noStack);
+    }
+  });
+
+  it('the API rejects a bad input or bad runSync options with InvalidOptionsError', async () => {
+    await expect(ReusableInstance.create(123 as never)).rejects.toThrow(InvalidOptionsError);
+    const inst = await ReusableInstance.create(fixture('hello'));
+    expect(() => inst.runSync({ args: 'x' } as never)).toThrow(InvalidOptionsError);
+    expect(() => inst.runSync({ stdin: 5 } as never)).toThrow(InvalidOptionsError);
+    expect(inst.runSync({}).stdout.toString()).toBe('hello from wasi-rewind\n');
+  });
+
+  it('a saved snapshot key file authenticates the snapshot from the command line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rewind-cli-'));
+    const key = join(dir, 'key');
+    writeFileSync(key, 'a key of at least sixteen bytes\n');
+    const snap = join(dir, 'hello.snap');
+    expect(rewind(['run', fixture('hello'), '--save-snapshot', snap, '--snapshot-key-file', key]).status).toBe(0);
+    expect(rewind(['run', fixture('hello'), '--snapshot', snap, '--snapshot-key-file', key]).stdout).toBe('hello from wasi-rewind\n');
+    expect(rewind(['run', fixture('hello'), '--snapshot', snap]).stderr).toMatch(/^rewind: SNAPSHOT_FILE: snapshot file is authenticated with a key/);
   });
 });

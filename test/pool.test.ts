@@ -1,12 +1,8 @@
-// RewindPool (worker threads with ready instances) and `rewind serve`.
+// RewindPool: worker threads with ready instances, execution-only time
+// limits, a queue-wait limit, warm replacements and back-pressure.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidOptionsError, InvalidWasmError, QueueFullError, RewindPool, TimeoutError } from '../src/index.js';
-import { loadTest } from '../src/bench/load.js';
-import { serve } from '../src/serve/server.js';
-import { spawnServe } from '../src/serve/spawn.js';
+import { InvalidOptionsError, InvalidWasmError, QueueFullError, QueueTimeoutError, RewindPool, TimeoutError } from '../src/index.js';
 import { fixture } from './helpers.js';
-
-const cgi = new URL('./fixtures/build/cgi.wasm', import.meta.url).pathname;
 
 describe('RewindPool', () => {
   let pool: RewindPool;
@@ -53,40 +49,52 @@ describe('RewindPool', () => {
     expect(opts).toBeInstanceOf(InvalidOptionsError);
   });
 
-  it('reports a bad run option from inside a worker as the typed error', async () => {
+  it('rejects a bad run option, or one that cannot cross to a worker, with the typed error', async () => {
     await expect(pool.run({ args: [1] } as never)).rejects.toThrow(InvalidOptionsError);
+    await expect(pool.run({ args: ['none'], onStdout: () => {} } as never)).rejects.toThrow(InvalidOptionsError);
+    await expect(pool.run({ stdin: new SharedArrayBuffer(4) } as never)).rejects.toThrow(InvalidOptionsError);
     expect((await pool.run({ args: ['none'] })).exitCode).toBe(0);
   });
-});
 
-describe('rewind serve', () => {
-  it('answers requests CGI-style: headers, status, body, failures', async () => {
-    const { server, pool, url } = await serve(cgi, { port: 0, host: '127.0.0.1', workers: 1, strategy: 'snapshot', timeoutMs: 5000, dirs: {} });
+  it('counts the time limit from execution: runs queued behind spinning ones still finish', async () => {
+    // Load test: 60 runs, every tenth spins forever, on 2 workers.
+    const mixed = await RewindPool.create(fixture('faults'), { workers: 2, timeoutMs: 1000 });
     try {
-      const ok = await fetch(`${url}/hello?x=1`, { method: 'POST', body: 'payload' });
-      expect(ok.status).toBe(200);
-      expect(ok.headers.get('x-handled-by')).toBe('wasi-rewind');
-      expect(await ok.text()).toBe('POST /hello?x=1 body=payload\n');
-      expect((await fetch(`${url}/missing`)).status).toBe(404);
-      const crash = await fetch(`${url}/crash`);
-      expect(crash.status).toBe(500);
-      expect(await crash.text()).toMatch(/unreachable/);
-      expect(await (await fetch(`${url}/again`, { method: 'PUT', body: '2' })).text()).toBe('PUT /again? body=2\n');
+      const outcomes = await Promise.allSettled(Array.from({ length: 60 }, (_, i) => mixed.run({ args: [i % 10 === 0 ? 'spin' : 'none'] })));
+      outcomes.forEach((o, i) => {
+        if (i % 10 === 0) expect(o.status === 'rejected' && o.reason, `run ${i}`).toBeInstanceOf(TimeoutError);
+        else expect(o.status === 'fulfilled' && Buffer.from(o.value.stdout).toString(), `run ${i}`).toBe('before none\nafter none\n');
+      });
+      expect(mixed.stats()).toMatchObject({ timedOut: 6, completed: 54, replaced: 6 });
     } finally {
-      server.close();
-      await pool.close();
+      await mixed.close();
     }
   });
 
-  it('serves a load from a second process without errors', async () => {
-    const { url, child } = await spawnServe([cgi, '--workers', '2']);
+  it('bounds the wait for a worker separately (QueueTimeoutError: the run never ran)', async () => {
+    const one = await RewindPool.create(fixture('faults'), { workers: 1, timeoutMs: 3000, queueTimeoutMs: 200 });
     try {
-      const r = await loadTest(url, { connections: 4, durationMs: 1000, maxRequests: 2000 });
-      expect(r.errors).toBe(0);
-      expect(r.requests).toBeGreaterThan(50);
-      expect(r.statuses).toEqual({ 200: r.requests });
+      const spin = one.run({ args: ['spin'] });
+      await expect(one.run({ args: ['none'] })).rejects.toThrow(QueueTimeoutError);
+      await expect(spin).rejects.toThrow(TimeoutError);
+      expect(one.stats()).toMatchObject({ queueTimedOut: 1, completed: 0 });
     } finally {
-      child.kill('SIGTERM');
+      await one.close();
+    }
+  });
+
+  it('a replacement worker takes work only once warm', async () => {
+    const one = await RewindPool.create(fixture('faults'), { workers: 1, timeoutMs: 1000, warmRun: { args: ['none'] } });
+    try {
+      await expect(one.run({ args: ['spin'] })).rejects.toThrow(TimeoutError);
+      // The replacement exists but is warming: a new run waits in the queue instead of landing on it.
+      expect(one.stats()).toMatchObject({ workers: 1, ready: 0, replaced: 1 });
+      const next = one.run({ args: ['none'] });
+      expect(one.stats().queued).toBe(1);
+      expect((await next).exitCode).toBe(0);
+      expect(one.stats()).toMatchObject({ ready: 1, queued: 0 });
+    } finally {
+      await one.close();
     }
   });
 });

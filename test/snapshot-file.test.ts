@@ -1,6 +1,7 @@
 // Snapshot files: save the post-init snapshot, start from it in another
 // process (the init does not run again), and reject bad files clearly.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,12 +50,12 @@ describe('snapshot files', () => {
     const flipped = Buffer.from(good);
     flipped[Math.floor(flipped.length / 2)]! ^= 0xff;
     const newer = Buffer.from(good);
-    newer.writeUInt32LE(2, 8);
+    newer.writeUInt32LE(99, 8);
     const cases: [string, string, RegExp][] = [
       ['flipped byte', write('flipped.snap', flipped), /corrupt/],
       ['truncated', write('truncated.snap', good.subarray(0, 1000)), /corrupt|truncated/],
       ['not a snapshot', write('text.snap', Buffer.from('hello world, this is not a snapshot file at all')), /not a wasi-rewind snapshot/],
-      ['other format version', write('newer.snap', newer), /format 2 is not supported/],
+      ['other format version', write('newer.snap', newer), /format 99 is not supported/],
       ['missing file', join(dir, 'nope.snap'), /cannot read snapshot file/],
     ];
     for (const [, path, message] of cases) {
@@ -64,5 +65,94 @@ describe('snapshot files', () => {
     }
     const other = await ReusableInstance.create(fixture('hello'), { snapshotFile: sieveSnap }).catch((e) => e);
     expect(other.message).toMatch(/different component/);
+  });
+});
+
+/** Rebuilds a file with its header changed and a valid SHA-256 (or HMAC with `key`): what an attacker can do. */
+function craft(good: Buffer, change: (json: any) => void, key?: string): Buffer {
+  const jsonLength = good.readUInt32LE(16);
+  const json = JSON.parse(good.subarray(20, 20 + jsonLength).toString());
+  change(json);
+  // DEEP stands for 20,000 nested values (too deep for JSON.stringify's stack).
+  const text = Buffer.from(JSON.stringify(json).replace('"DEEP"', `${'{"t":"global","v":'.repeat(20_000)}{"t":"undefined"}${'}'.repeat(20_000)}`));
+  const head = Buffer.from(good.subarray(0, 20));
+  head.writeUInt32LE(key ? 1 : 0, 12);
+  head.writeUInt32LE(text.length, 16);
+  const body = Buffer.concat([head, text, good.subarray(20 + jsonLength, good.length - 32)]);
+  const tag = key ? createHmac('sha256', key).update(body).digest() : createHash('sha256').update(body).digest();
+  return Buffer.concat([body, tag]);
+}
+
+describe('hostile snapshot files', () => {
+  const key = 'k'.repeat(32);
+  const plain = join(dir, 'plain.snap');
+  const signed = join(dir, 'signed.snap');
+  const write = (name: string, bytes: Uint8Array) => {
+    const path = join(dir, name);
+    writeFileSync(path, bytes);
+    return path;
+  };
+  beforeAll(async () => {
+    await (await ReusableInstance.create(fixture('sieve'))).saveSnapshot(plain);
+    await (await ReusableInstance.create(fixture('sieve'), { snapshotKey: key })).saveSnapshot(signed);
+  });
+
+  it('with a key: an authentic file loads; recomputed checksums, unsigned files and other keys are refused', async () => {
+    const ok = await ReusableInstance.create(fixture('sieve'), { snapshotFile: signed, snapshotKey: key });
+    const fresh = await ReusableInstance.create(fixture('sieve'), { strategy: 'reinstantiate' });
+    expect((await ok.run({ args: ['1000'] })).stdout).toEqual((await fresh.run({ args: ['1000'] })).stdout);
+    const forged = write('forged.snap', craft(readFileSync(signed), (j) => { j.createdAt = 'x'; }));
+    const cases: [string, object, RegExp][] = [
+      [forged, { snapshotKey: key }, /not authenticated, and a snapshot key was given/],
+      [plain, { snapshotKey: key }, /not authenticated/],
+      [signed, { snapshotKey: 'z'.repeat(32) }, /failed authentication/],
+      [write('tampered.snap', craft(readFileSync(signed), (j) => { j.createdAt = 'x'; }, 'guessed-key-0123456789')), { snapshotKey: key }, /failed authentication/],
+      [signed, {}, /authenticated with a key: pass the snapshot key/],
+    ];
+    for (const [file, options, message] of cases) {
+      const err = await ReusableInstance.create(fixture('sieve'), { snapshotFile: file, ...options }).catch((e) => e);
+      expect(err, file).toBeInstanceOf(SnapshotFileError);
+      expect(err.message).toMatch(message);
+    }
+  });
+
+  it('every field is validated against limits and the instance before any allocation: typed errors only', async () => {
+    const good = readFileSync(plain);
+    const cases: [string, (j: any) => void, RegExp, object?][] = [
+      ['2 GiB of pages past maxMemoryMiB', (j) => { j.memories[0].pages = 16384; }, /16384 pages, more than this instance's limit of 256/, { maxMemoryMiB: 16 }],
+      ['pages past the memory maximum', (j) => { j.memories[0].pages = 70000; }, /header is invalid/],
+      ['image larger than its pages', (j) => { j.memories[0].pages = 0; }, /image larger than its 0 pages/],
+      ['blob out of range', (j) => { j.memories[0].image.offset = 1e12; }, /blob out of range/],
+      ['global with a non-number', (j) => { j.globals[0].value = 'nope'; }, /header is invalid/],
+      ['global of the wrong type', (j) => { j.globals[0].type = 'bigint'; j.globals[0].value = '1'; }, /wrong type/],
+      ['unknown global', (j) => { j.globals[0].name = 'nope'; }, /names global nope/],
+      ['glue entry of an unknown kind', (j) => { j.glue.x = { t: 'function', v: 'alert(1)' }; }, /header is invalid/],
+      ['glue entry with a malformed map', (j) => { const [name] = Object.keys(j.glue); j.glue[name!] = { t: 'map', v: 'x' }; }, /header is invalid/],
+      ['glue entry of the wrong kind', (j) => { const name = Object.keys(j.glue).find((n) => j.glue[n].t === 'map' || j.glue[n].t === 'array'); j.glue[name!] = { t: 'set', v: [] }; }, /wrong kind/],
+      ['prototype key', (j) => { j.glue.x = JSON.parse('{"t":"object","v":{"__proto__":{"t":"value","v":1}}}'); }, /header is invalid|glue binding x/],
+      ['20,000-deep nesting', (j) => { j.glue.deep = 'DEEP'; }, /nested deeper than 64 levels/],
+      ['host object outside the preopens', (j) => {
+        const name = Object.keys(j.glue).find((n) => j.glue[n].t === 'map')!;
+        j.glue[name] = { t: 'map', v: [[{ t: 'value', v: 1 }, { t: 'host', d: { kind: 'directory', path: '/etc', root: '/etc', flags: { read: true } } }]] };
+      }, /directory \/etc outside this instance's preopens/],
+      ['relative file path', (j) => { j.files.push({ path: '../x', kind: 'dir', mtime: 0 }); }, /header is invalid/],
+    ];
+    for (const [what, change, message, options] of cases) {
+      const file = write(`bad-${what.replace(/\W+/g, '-')}.snap`, craft(good, change));
+      const before = process.memoryUsage().rss;
+      const err = await ReusableInstance.create(fixture('sieve'), { snapshotFile: file, ...options }).catch((e) => e);
+      expect(err, what).toBeInstanceOf(SnapshotFileError);
+      expect(err.message, what).toMatch(message);
+      expect(process.memoryUsage().rss - before, what).toBeLessThan(256 << 20);
+    }
+  });
+
+  it('the CLI reports a bad file in one line, without a stack trace', () => {
+    const bin = new URL('../bin/rewind.js', import.meta.url).pathname;
+    const file = write('cli-bad.snap', craft(readFileSync(plain), (j) => { j.globals[0].value = 'nope'; }));
+    const r = spawnSync(process.execPath, [bin, 'run', fixture('sieve'), '--snapshot', file], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^rewind: SNAPSHOT_FILE: snapshot file header is invalid/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

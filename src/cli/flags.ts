@@ -10,7 +10,9 @@ export const envFlag = z.string().regex(/^[^=]+=/, 'use --env NAME=VALUE').trans
   const at = v.indexOf('=');
   return [v.slice(0, at), v.slice(at + 1)] as [string, string];
 });
-export const count = (name: string) => z.coerce.number({ message: `${name} must be a number` }).int().positive();
+const number = (name: string) => z.string().regex(/^\d+$/, `${name} must be a whole number`).transform(Number);
+export const count = (name: string, max = Number.MAX_SAFE_INTEGER) =>
+  number(name).pipe(z.number().int().positive(`${name} must be at least 1`).max(max, `${name} must be at most ${max}`));
 
 export const runFlags = z.object({
   file: z.string({ message: 'missing the component or module to run' }).min(1),
@@ -22,6 +24,8 @@ export const runFlags = z.object({
   snapshot: z.string().min(1).optional(),
   /** Write the snapshot (after instantiation and any init) to this file before running. */
   saveSnapshot: z.string().min(1).optional(),
+  /** File holding the key that authenticates snapshot files (HMAC-SHA256), for --snapshot and --save-snapshot. */
+  snapshotKeyFile: z.string().min(1).optional(),
   args: z.array(z.string()).default([]),
 }).strict();
 
@@ -36,11 +40,15 @@ export const benchFlags = z.object({
 
 export const serveFlags = z.object({
   file: z.string({ message: 'missing the component or module to serve' }).min(1),
-  port: z.coerce.number({ message: '--port must be a number' }).int().min(0).max(65535).default(8080),
+  port: number('--port').pipe(z.number().max(65535, '--port is out of range (0-65535)')).default(8080),
   host: z.string().default('127.0.0.1'),
   workers: count('--workers').default(2),
   strategy: z.enum(strategies).default('snapshot'),
   timeout: count('--timeout').default(10_000),
+  /** Most milliseconds a request may wait for a worker. */
+  queueTimeout: count('--queue-timeout').optional(),
+  maxBody: count('--max-body').optional(),
+  maxHeader: count('--max-header', 1 << 20).optional(),
   dir: z.array(dirFlag).default([]),
   args: z.array(z.string()).default([]),
 }).strict();

@@ -10,11 +10,15 @@ import { serveCommand } from './serve.js';
 const USAGE = `usage:
   rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
              [--strategy snapshot|reinstantiate|none|guest]
-             [--snapshot FILE] [--save-snapshot FILE] [-- args...]
+             [--snapshot FILE] [--save-snapshot FILE] [--snapshot-key-file FILE] [-- args...]
   rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
              [--dir HOST::GUEST]... [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
-             [--strategy snapshot|reinstantiate] [--dir HOST::GUEST]...`;
+             [--queue-timeout MS] [--max-body BYTES] [--max-header BYTES] [--strategy snapshot|reinstantiate]
+             [--dir HOST::GUEST]...`;
+
+/** Exit code for a failure that is not the user's or the guest's (a bug in wasi-rewind). */
+const INTERNAL = 70;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,6 +33,10 @@ export async function main(argv: string[]): Promise<number> {
         times: { type: 'string' },
         snapshot: { type: 'string' },
         'save-snapshot': { type: 'string' },
+        'snapshot-key-file': { type: 'string' },
+        'queue-timeout': { type: 'string' },
+        'max-body': { type: 'string' },
+        'max-header': { type: 'string' },
         strategy: { type: 'string' },
         runs: { type: 'string' },
         json: { type: 'string' },
@@ -40,16 +48,25 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
     const [file, ...args] = positionals;
-    const { 'save-snapshot': saveSnapshot, ...rest2 } = values;
-    if (command === 'run') return await runCommand(validate(runFlags, { ...rest2, saveSnapshot, file, args }, 'flags'));
-    if (command === 'bench') return await benchCommand(validate(benchFlags, { ...rest2, file, args }, 'flags'));
-    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...rest2, file, args }, 'flags'));
+    const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, 'max-header': maxHeader, ...common } = values;
+    if (command === 'run') return await runCommand(validate(runFlags, { ...common, saveSnapshot, snapshotKeyFile, file, args }, 'flags'));
+    if (command === 'bench') return await benchCommand(validate(benchFlags, { ...common, file, args }, 'flags'));
+    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, maxHeader, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;
   } catch (e) {
-    if (e instanceof RewindError) process.stderr.write(`rewind: ${e.message}\n`);
-    else if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`rewind: ${(e as Error).message}\n${USAGE}\n`);
-    else throw e;
+    // One line, no stack trace: user and guest errors are RewindErrors;
+    // anything else is a bug, whose stack REWIND_DEBUG=1 shows.
+    if (e instanceof RewindError) process.stderr.write(`rewind: ${e.code}: ${e.message}\n`);
+    else if ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) process.stderr.write(`rewind: INVALID_OPTIONS: ${(e as Error).message}\n${USAGE}\n`);
+    else {
+      process.stderr.write(`rewind: INTERNAL: ${oneLine(e)}${process.env.REWIND_DEBUG ? `\n${(e as Error)?.stack}` : ' (REWIND_DEBUG=1 shows the stack)'}\n`);
+      return INTERNAL;
+    }
     return 2;
   }
+}
+
+function oneLine(e: unknown): string {
+  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0]!;
 }

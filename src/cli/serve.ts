@@ -10,12 +10,16 @@ export async function serveCommand(flags: z.output<typeof serveFlags>): Promise<
     workers: flags.workers,
     strategy: flags.strategy,
     timeoutMs: flags.timeout,
+    ...(flags.queueTimeout ? { queueTimeoutMs: flags.queueTimeout } : {}),
+    ...(flags.maxBody !== undefined ? { maxBodyBytes: flags.maxBody } : {}),
+    ...(flags.maxHeader !== undefined ? { maxHeaderBytes: flags.maxHeader } : {}),
     dirs: Object.fromEntries(flags.dir.map((d) => [d.guest, d.host])),
   });
   process.stdout.write(`listening on ${url} (${flags.workers} workers, strategy ${flags.strategy})\n`);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
   });
+  server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await pool.close();
   return 0;

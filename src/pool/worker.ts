@@ -1,7 +1,7 @@
-// A RewindPool worker thread: holds one ReusableInstance (created on first
-// use from the pool's workerData) and serves runs on it. Results cross the
-// thread boundary as plain data.
-import { workerData } from 'node:worker_threads';
+// A RewindPool worker thread: holds one ReusableInstance (created from the
+// pool's workerData on the first request) and serves one request at a time.
+// Results cross the thread boundary as plain data.
+import { parentPort, workerData } from 'node:worker_threads';
 import { RewindError, type RewindErrorCode } from '../errors.js';
 import { ReusableInstance, type RunResult } from '../instance.js';
 import type { CreateOptions, RunOptions } from '../options.js';
@@ -14,16 +14,29 @@ export type PoolRunResult = Omit<RunResult, 'stdout' | 'stderr'> & { stdout: Uin
 /** A RewindError as plain data: error classes do not survive the thread boundary. */
 export interface WorkerFailure { failed: { code: RewindErrorCode; message: string; issues?: string[] } }
 
-/** `{ warmup: true }` only prepares and instantiates (no guest code runs). */
-export default async function run(request: Omit<RunOptions, 'onStdout' | 'onStderr'> & { warmup?: boolean }): Promise<PoolRunResult | WorkerFailure | null> {
+/**
+ * A run, or `{ warmup: true }`: instantiate (no guest code runs), and with
+ * `run` also do that run once (its result is dropped).
+ */
+export type PoolRequest = Omit<RunOptions, 'onStdout' | 'onStderr' | 'stdin'> & { stdin?: string | Uint8Array; warmup?: boolean; run?: PoolRequest };
+export type WorkerReply = PoolRunResult | WorkerFailure | null;
+
+async function handle(request: PoolRequest): Promise<WorkerReply> {
   try {
     instance ??= ReusableInstance.create(input, options);
-    const { warmup, ...runOptions } = request;
-    if (warmup) return (await instance, null);
-    const r = await (await instance).run(runOptions);
+    const inst = await instance;
+    if (request.warmup) {
+      if (request.run) inst.runSync(request.run);
+      return null;
+    }
+    const r = inst.runSync(request);
     return { ...r, stdout: new Uint8Array(r.stdout), stderr: new Uint8Array(r.stderr) };
   } catch (e) {
-    if (!(e instanceof RewindError)) throw e;
-    return { failed: { code: e.code, message: e.message, issues: (e as { issues?: string[] }).issues } };
+    if (e instanceof RewindError) return { failed: { code: e.code, message: e.message, issues: (e as { issues?: string[] }).issues } };
+    return { failed: { code: 'WORKER_FAILED', message: `unexpected failure in the worker: ${(e as Error)?.message ?? e}` } };
   }
 }
+
+parentPort!.on('message', async ({ id, request }: { id: number; request: PoolRequest }) => {
+  parentPort!.postMessage({ id, reply: await handle(request) });
+});

@@ -1,31 +1,96 @@
-// The snapshot file container, version 1:
-//   "WREWSNAP" | u32 version | u32 JSON length | JSON | blobs | sha256 of all before it
-// The JSON (validated with zod on load) describes the state and points into
-// the blobs (memory images, file contents) by offset and length.
-import { createHash } from 'node:crypto';
+// The snapshot file container, version 2:
+//   "WREWSNAP" | u32 version | u32 flags | u32 JSON length | JSON | blobs | tag
+// The tag covers everything before it: SHA-256 (flags 0: detects corruption
+// only, anyone can recompute it) or HMAC-SHA256 with the caller's key
+// (flags 1: authenticates the file). The JSON describes the state and points
+// into the blobs (memory images, file contents) by offset and length.
+//
+// Every field is validated here, against fixed limits and the loading
+// instance's limits, before anything is allocated from it; what fails is a
+// SnapshotFileError, never another exception.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { posix } from 'node:path';
 import { z } from 'zod';
 import { SnapshotFileError } from '../errors.js';
 
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 const MAGIC = Buffer.from('WREWSNAP');
-const HASH = 32;
+const HEAD = 20;
+const TAG = 32;
+const FLAG_HMAC = 1;
 
-const blob = z.object({ offset: z.number().int().nonnegative(), length: z.number().int().nonnegative() });
-const encoded: z.ZodType<unknown> = z.lazy(() => z.object({ t: z.string() }).passthrough());
+/** Fixed bounds on what a file may describe (far above what real instances save). */
+export const LIMITS = {
+  jsonBytes: 256 << 20,
+  depth: 64,
+  nodes: 4_000_000,
+  memories: 16,
+  globals: 100_000,
+  files: 1_000_000,
+  pathBytes: 4096,
+  stringBytes: 1 << 20,
+} as const;
+
+export type SnapshotKey = string | Uint8Array;
+
+const blob = z.object({ offset: z.number().int().nonnegative(), length: z.number().int().nonnegative() }).strict();
+const path = z.string().max(LIMITS.pathBytes).refine((p) => p.startsWith('/') && !p.includes('\0') && posix.normalize(p) === p, 'not an absolute, normalized path');
+const str = z.string().max(LIMITS.stringBytes);
+/** Keys assigned into glue objects: `__proto__` would set a prototype instead. */
+const key = str.refine((k) => k !== '__proto__', 'reserved key');
+
+export const hostObjectSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('stdio'), name: z.enum(['stdin', 'stdout', 'stderr']) }).strict(),
+  z.object({
+    kind: z.literal('directory'),
+    path,
+    root: path,
+    flags: z.object({ read: z.boolean().optional(), write: z.boolean().optional(), mutateDirectory: z.boolean().optional() }).strict(),
+  }).strict(),
+]);
+
+export type EncodedSchema =
+  | { t: 'undefined' }
+  | { t: 'value'; v: string | number | boolean | null }
+  | { t: 'bigint'; v: string }
+  | { t: 'host'; d: z.infer<typeof hostObjectSchema> }
+  | { t: 'map'; v: [EncodedSchema, EncodedSchema][] }
+  | { t: 'set'; v: EncodedSchema[] }
+  | { t: 'array'; v: EncodedSchema[]; props: Record<string, EncodedSchema> }
+  | { t: 'object'; v: Record<string, EncodedSchema> }
+  | { t: 'global'; v: EncodedSchema };
+
+// Recursion is safe: nesting depth is checked (iteratively) before zod runs.
+const encoded: z.ZodType<EncodedSchema> = z.lazy(() => z.discriminatedUnion('t', [
+  z.object({ t: z.literal('undefined') }).strict(),
+  z.object({ t: z.literal('value'), v: z.union([str, z.number().finite(), z.boolean(), z.null()]) }).strict(),
+  z.object({ t: z.literal('bigint'), v: z.string().regex(/^-?\d{1,40}$/) }).strict(),
+  z.object({ t: z.literal('host'), d: hostObjectSchema }).strict(),
+  z.object({ t: z.literal('map'), v: z.array(z.tuple([encoded, encoded])) }).strict(),
+  z.object({ t: z.literal('set'), v: z.array(encoded) }).strict(),
+  z.object({ t: z.literal('array'), v: z.array(encoded), props: z.record(key, encoded) }).strict(),
+  z.object({ t: z.literal('object'), v: z.record(key, encoded) }).strict(),
+  z.object({ t: z.literal('global'), v: encoded }).strict(),
+]));
+
+const NUMBER = /^(-?(\d+(\.\d+)?([eE][+-]?\d+)?|Infinity)|NaN)$/;
 
 export const snapshotSchema = z.object({
   format: z.literal('wasi-rewind-snapshot'),
-  componentHash: z.string(),
+  componentHash: z.string().max(128),
   cacheFormat: z.number().int(),
-  createdAt: z.string(),
-  memories: z.array(z.object({ pages: z.number().int().nonnegative(), image: blob })),
-  globals: z.array(z.object({ instance: z.number().int().nonnegative(), name: z.string(), type: z.enum(['number', 'bigint']), value: z.string() })),
-  glue: z.record(z.string(), encoded),
-  files: z.array(z.union([
-    z.object({ path: z.string(), kind: z.literal('dir'), mtime: z.number() }),
-    z.object({ path: z.string(), kind: z.literal('file'), mtime: z.number(), data: blob }),
-    z.object({ path: z.string(), kind: z.literal('symlink'), target: z.string() }),
-  ])),
+  createdAt: z.string().max(64),
+  memories: z.array(z.object({ pages: z.number().int().nonnegative().max(65536), image: blob }).strict()).max(LIMITS.memories),
+  globals: z.array(z.discriminatedUnion('type', [
+    z.object({ instance: z.number().int().nonnegative(), name: z.string().max(256), type: z.literal('number'), value: z.string().regex(NUMBER) }).strict(),
+    z.object({ instance: z.number().int().nonnegative(), name: z.string().max(256), type: z.literal('bigint'), value: z.string().regex(/^-?\d{1,20}$/) }).strict(),
+  ])).max(LIMITS.globals),
+  glue: z.record(z.string().max(256), encoded),
+  files: z.array(z.discriminatedUnion('kind', [
+    z.object({ path, kind: z.literal('dir'), mtime: z.number().finite() }).strict(),
+    z.object({ path, kind: z.literal('file'), mtime: z.number().finite(), data: blob }).strict(),
+    z.object({ path, kind: z.literal('symlink'), target: z.string().min(1).max(LIMITS.pathBytes).refine((t) => !t.includes('\0')) }).strict(),
+  ])).max(LIMITS.files),
 }).strict();
 export type SnapshotJson = z.infer<typeof snapshotSchema>;
 
@@ -43,43 +108,79 @@ export class BlobWriter {
   }
 }
 
-export function encodeFile(json: SnapshotJson, blobs: BlobWriter): Buffer {
+function tag(body: Uint8Array, key: SnapshotKey | undefined): Buffer {
+  return key === undefined ? createHash('sha256').update(body).digest() : createHmac('sha256', key).update(body).digest();
+}
+
+export function encodeFile(json: SnapshotJson, blobs: BlobWriter, key?: SnapshotKey): Buffer {
   const text = Buffer.from(JSON.stringify(json));
-  const head = Buffer.alloc(16);
+  const head = Buffer.alloc(HEAD);
   MAGIC.copy(head, 0);
   head.writeUInt32LE(FORMAT_VERSION, 8);
-  head.writeUInt32LE(text.length, 12);
+  head.writeUInt32LE(key === undefined ? 0 : FLAG_HMAC, 12);
+  head.writeUInt32LE(text.length, 16);
   const body = Buffer.concat([head, text, blobs.concat()]);
-  return Buffer.concat([body, createHash('sha256').update(body).digest()]);
+  return Buffer.concat([body, tag(body, key)]);
+}
+
+/** Bounds from the loading instance. */
+export interface LoadLimits {
+  /** Most guest pages one memory may have (maxMemoryMiB * 16, or 65536). */
+  maxPages: number;
+}
+
+/** Rejects JSON nested deeper or larger than LIMITS, without recursion. */
+function checkShape(value: unknown): void {
+  const stack: [unknown, number][] = [[value, 0]];
+  let nodes = 0;
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (++nodes > LIMITS.nodes) throw new SnapshotFileError(`snapshot file header has more than ${LIMITS.nodes} values`);
+    if (depth > LIMITS.depth) throw new SnapshotFileError(`snapshot file header is nested deeper than ${LIMITS.depth} levels`);
+    if (v !== null && typeof v === 'object') for (const x of Object.values(v)) stack.push([x, depth + 1]);
+  }
 }
 
 export interface DecodedFile { json: SnapshotJson; blob(ref: { offset: number; length: number }): Uint8Array }
 
-export function decodeFile(file: Uint8Array): DecodedFile {
+export function decodeFile(file: Uint8Array, limits: LoadLimits, key?: SnapshotKey): DecodedFile {
   const buf = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
-  if (buf.length < 16 + HASH || !buf.subarray(0, 8).equals(MAGIC)) throw new SnapshotFileError('not a wasi-rewind snapshot file');
+  if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw new SnapshotFileError('not a wasi-rewind snapshot file');
   const version = buf.readUInt32LE(8);
   if (version !== FORMAT_VERSION) throw new SnapshotFileError(`snapshot file format ${version} is not supported (this version reads ${FORMAT_VERSION})`);
-  const body = buf.subarray(0, buf.length - HASH);
-  if (!createHash('sha256').update(body).digest().equals(buf.subarray(buf.length - HASH))) {
-    throw new SnapshotFileError('snapshot file is corrupt (checksum mismatch)');
+  if (buf.length < HEAD + TAG) throw new SnapshotFileError('snapshot file is truncated');
+  const flags = buf.readUInt32LE(12);
+  if (flags & ~FLAG_HMAC) throw new SnapshotFileError(`snapshot file has unknown flags ${flags}`);
+  const body = buf.subarray(0, buf.length - TAG);
+  const keyed = (flags & FLAG_HMAC) !== 0;
+  if (key !== undefined && !keyed) throw new SnapshotFileError('snapshot file is not authenticated, and a snapshot key was given: refusing it');
+  if (key === undefined && keyed) throw new SnapshotFileError('snapshot file is authenticated with a key: pass the snapshot key to load it');
+  if (!timingSafeEqual(tag(body, key), buf.subarray(buf.length - TAG))) {
+    throw new SnapshotFileError(keyed ? 'snapshot file failed authentication (wrong key, or the file was altered)' : 'snapshot file is corrupt (checksum mismatch)');
   }
-  const jsonLength = buf.readUInt32LE(12);
-  if (16 + jsonLength > body.length) throw new SnapshotFileError('snapshot file is truncated');
+  const jsonLength = buf.readUInt32LE(16);
+  if (jsonLength > LIMITS.jsonBytes) throw new SnapshotFileError(`snapshot file header is larger than ${LIMITS.jsonBytes} bytes`);
+  if (HEAD + jsonLength > body.length) throw new SnapshotFileError('snapshot file is truncated');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.subarray(16, 16 + jsonLength).toString('utf8'));
+    parsed = JSON.parse(body.subarray(HEAD, HEAD + jsonLength).toString('utf8'));
   } catch {
     throw new SnapshotFileError('snapshot file has an unreadable header');
   }
+  checkShape(parsed);
   const result = snapshotSchema.safeParse(parsed);
-  if (!result.success) throw new SnapshotFileError(`snapshot file header is invalid: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const blobs = body.subarray(16 + jsonLength);
-  return {
-    json: result.data,
-    blob: ({ offset, length }) => {
-      if (offset + length > blobs.length) throw new SnapshotFileError('snapshot file is truncated (blob out of range)');
-      return blobs.subarray(offset, offset + length);
-    },
-  };
+  if (!result.success) {
+    const issues = result.error.issues.slice(0, 5).map((i) => `${i.path.slice(0, 8).join('.')}: ${i.message}`);
+    throw new SnapshotFileError(`snapshot file header is invalid: ${issues.join('; ')}`);
+  }
+  const json = result.data;
+  const blobs = body.subarray(HEAD + jsonLength);
+  const inRange = ({ offset, length }: { offset: number; length: number }) => offset + length <= blobs.length;
+  for (const [i, m] of json.memories.entries()) {
+    if (m.pages > limits.maxPages) throw new SnapshotFileError(`snapshot file memory ${i} has ${m.pages} pages, more than this instance's limit of ${limits.maxPages}`);
+    if (m.image.length > m.pages * 65536) throw new SnapshotFileError(`snapshot file memory ${i} has an image larger than its ${m.pages} pages`);
+    if (!inRange(m.image)) throw new SnapshotFileError('snapshot file is truncated (blob out of range)');
+  }
+  for (const f of json.files) if (f.kind === 'file' && !inRange(f.data)) throw new SnapshotFileError('snapshot file is truncated (blob out of range)');
+  return { json, blob: ({ offset, length }) => blobs.subarray(offset, offset + length) };
 }

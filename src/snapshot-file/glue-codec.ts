@@ -111,12 +111,25 @@ export function transientBindings(bindings: GlueBindings, host: HostCodec): Set<
   return names;
 }
 
+function containerKind(v: unknown): Encoded['t'] | undefined {
+  if (v instanceof WebAssembly.Global) return 'global';
+  if (v instanceof Map) return 'map';
+  if (v instanceof Set) return 'set';
+  if (Array.isArray(v)) return 'array';
+  return v !== null && typeof v === 'object' ? 'object' : undefined;
+}
+
 /** Puts saved bindings into a freshly instantiated glue (containers refilled in place). */
 export function applyGlue(bindings: GlueBindings, saved: Record<string, Encoded>, host: HostCodec): void {
   for (const [name, enc] of Object.entries(saved)) {
     const get = bindings.get[name];
     if (!get) throw new SnapshotFileError(`snapshot file names glue binding ${name}, which this glue does not have`);
     const target = get();
+    // A container is refilled in place and must stay the same kind; anything else is assigned.
+    const kind = containerKind(target);
+    if (kind ? kind !== enc.t : enc.t === 'global' || !(name in bindings.set)) {
+      throw new SnapshotFileError(`snapshot file gives glue binding ${name} a value of the wrong kind (${enc.t})`);
+    }
     const value = decode(enc, host, target);
     if (target instanceof WebAssembly.Global) continue; // set by decode
     if (target instanceof Map) { target.clear(); for (const [k, v] of value as Map<unknown, unknown>) target.set(k, v); }

@@ -2,13 +2,14 @@
 // and starting a new instance, in another process, from such a file without
 // running the init again: memory images, the modules' globals, the glue's
 // bindings and the virtual file system.
-import { SnapshotFileError } from '../errors.js';
+import { open } from 'node:fs/promises';
+import { RewindError, SnapshotFileError } from '../errors.js';
 import type { CoreLinker } from '../core/linker.js';
 import type { GlueBindings } from '../glue/patch.js';
 import type { WasiHost } from '../../shims/host.js';
 import type { Entry } from '../../shims/vfs.js';
 import { applyGlue, encodeGlue, type Encoded } from './glue-codec.js';
-import { BlobWriter, decodeFile, encodeFile, type SnapshotJson } from './format.js';
+import { BlobWriter, decodeFile, encodeFile, type LoadLimits, type SnapshotJson, type SnapshotKey } from './format.js';
 
 export interface LiveParts {
   componentHash: string;
@@ -19,7 +20,7 @@ export interface LiveParts {
 }
 
 /** Encodes the instance's current state, which must be its snapshot state (reset first). */
-export function encodeSnapshot(p: LiveParts): Buffer {
+export function encodeSnapshot(p: LiveParts, key?: SnapshotKey): Buffer {
   if (p.linker.instances.some((i) => i.info.mutatesTables)) {
     throw new SnapshotFileError('this component writes to tables at run time; table contents (function references) cannot be saved');
   }
@@ -32,26 +33,70 @@ export function encodeSnapshot(p: LiveParts): Buffer {
     memories: p.linker.memories.map((m) => ({ pages: m.vpages.value as number, image: blobs.add(m.snapshotImage) })),
     globals: p.linker.instances.flatMap(({ info, exports }, instance) => info.globals.map((name) => {
       const value = (exports[name] as WebAssembly.Global).value as number | bigint;
-      return { instance, name, type: typeof value === 'bigint' ? 'bigint' as const : 'number' as const, value: String(value) };
+      return typeof value === 'bigint'
+        ? { instance, name, type: 'bigint' as const, value: String(value) }
+        : { instance, name, type: 'number' as const, value: Object.is(value, -0) ? '-0' : String(value) };
     })),
-    glue: encodeGlue(p.bindings, p.host) as Record<string, unknown>,
+    glue: encodeGlue(p.bindings, p.host) as SnapshotJson['glue'],
     files: p.host.fs.snapshotContents.map((e) => (e.kind === 'file' ? { ...e, data: blobs.add(e.data) } : e)),
   };
-  return encodeFile(json, blobs);
+  return encodeFile(json, blobs, key);
+}
+
+/** Reads a snapshot file, refusing one larger than the loading instance could need before reading it. */
+export async function readSnapshotFile(path: string, limits: LoadLimits): Promise<Uint8Array> {
+  // Four memories at their limit plus 1 GiB of files: far above real snapshots.
+  const maxBytes = limits.maxPages * 65536 * 4 + (1 << 30);
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const { size } = await handle.stat();
+    if (size > maxBytes) throw new SnapshotFileError(`snapshot file ${path} is ${size} bytes, more than this instance could load (${maxBytes})`);
+    return new Uint8Array(await handle.readFile());
+  } catch (e) {
+    if (e instanceof SnapshotFileError) throw e;
+    throw new SnapshotFileError(`cannot read snapshot file ${path}: ${(e as Error).message}`, { cause: e });
+  } finally {
+    await handle?.close();
+  }
 }
 
 /** Puts a snapshot file's state into a freshly instantiated component. */
-export function applySnapshot(p: LiveParts, file: Uint8Array): void {
-  const { json, blob } = decodeFile(file);
+export function applySnapshot(p: LiveParts, file: Uint8Array, limits: LoadLimits, key?: SnapshotKey): void {
+  const { json, blob } = decodeFile(file, limits, key);
   if (json.componentHash !== p.componentHash) throw new SnapshotFileError('snapshot file was made from a different component');
   if (json.cacheFormat !== p.cacheFormat) throw new SnapshotFileError('snapshot file was made by another version of wasi-rewind');
   if (json.memories.length !== p.linker.memories.length) throw new SnapshotFileError('snapshot file does not match the component (memories)');
-  json.memories.forEach((m, i) => p.linker.memories[i]!.loadImage(m.pages, blob(m.image)));
-  for (const g of json.globals) {
-    const global = p.linker.instances[g.instance]?.exports[g.name] as WebAssembly.Global | undefined;
-    if (!global) throw new SnapshotFileError(`snapshot file names global ${g.name} of instance ${g.instance}, which does not exist`);
-    global.value = g.type === 'bigint' ? BigInt(g.value) : Number(g.value);
+  // Everything checked against the instance before anything is written into it.
+  json.memories.forEach((m, i) => {
+    const limit = p.linker.memories[i]!.limit.value as number;
+    if (m.pages > limit) throw new SnapshotFileError(`snapshot file memory ${i} has ${m.pages} pages, more than it may grow to (${limit})`);
+  });
+  const globals = json.globals.map((g) => {
+    const global = p.linker.instances[g.instance]?.exports[g.name];
+    if (!(global instanceof WebAssembly.Global)) throw new SnapshotFileError(`snapshot file names global ${g.name} of instance ${g.instance}, which does not exist`);
+    if ((typeof global.value === 'bigint') !== (g.type === 'bigint')) throw new SnapshotFileError(`snapshot file gives global ${g.name} a value of the wrong type`);
+    const value = g.type === 'bigint' ? BigInt(g.value) : Number(g.value);
+    if (typeof value === 'bigint' && (value < -(1n << 63n) || value >= 1n << 64n)) throw new SnapshotFileError(`snapshot file gives global ${g.name} an out-of-range value`);
+    return { global, value };
+  });
+  const roots = new Set(p.host.fs.roots);
+  try {
+    json.memories.forEach((m, i) => p.linker.memories[i]!.loadImage(m.pages, blob(m.image)));
+    for (const { global, value } of globals) global.value = value;
+    p.host.fs.load(json.files.map((e): Entry => (e.kind === 'file' ? { ...e, data: Buffer.from(blob(e.data)) } : e)));
+    applyGlue(p.bindings, json.glue as Record<string, Encoded>, {
+      describe: (obj) => p.host.describe(obj),
+      revive: (d) => {
+        if (d.kind === 'directory' && (!roots.has(d.root) || (d.path !== d.root && !d.path.startsWith(`${d.root === '/' ? '' : d.root}/`)))) {
+          throw new SnapshotFileError(`snapshot file holds a directory ${d.path} outside this instance's preopens`);
+        }
+        return p.host.revive(d);
+      },
+    });
+  } catch (e) {
+    if (e instanceof SnapshotFileError) throw e;
+    // The instance is discarded by the caller; report the file, typed.
+    throw new SnapshotFileError(`snapshot file cannot be applied: ${e instanceof RewindError ? e.message : (e as Error)?.message ?? String(e)}`, { cause: e });
   }
-  p.host.fs.load(json.files.map((e): Entry => (e.kind === 'file' ? { ...e, data: Buffer.from(blob(e.data)) } : e)));
-  applyGlue(p.bindings, json.glue as Record<string, Encoded>, p.host);
 }

@@ -1,0 +1,10 @@
+// Runs a component once in a fresh process (so nothing is memoised) and
+// prints its stdout and the process warnings as JSON.
+import { ReusableInstance } from '../../src/index.js';
+
+const warnings: string[] = [];
+process.on('warning', (w) => warnings.push(`${(w as { code?: string }).code}: ${w.message}`));
+const inst = await ReusableInstance.create(process.argv[2]!);
+const r = await inst.run();
+await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+process.stdout.write(JSON.stringify({ stdout: r.stdout.toString(), warnings }));
