@@ -22,6 +22,10 @@ export const runFlags = z.object({
   snapshot: z.string().min(1).optional(),
   /** Write the snapshot (after instantiation and any init) to this file before running. */
   saveSnapshot: z.string().min(1).optional(),
+  /** Post-init snapshot: the core export to call once before the snapshot (e.g. wizer.initialize). */
+  init: z.string().min(1).optional(),
+  /** A core export to call before every run, after the restore. */
+  afterRestore: z.string().min(1).optional(),
   args: z.array(z.string()).default([]),
 }).strict();
 
@@ -31,6 +35,11 @@ export const benchFlags = z.object({
   json: z.string().optional(),
   html: z.string().optional(),
   dir: z.array(dirFlag).default([]),
+  /** Post-init snapshot: the core export to call once before the snapshot (e.g. wizer.initialize). */
+  init: z.string().min(1).optional(),
+  /** A core export to call before every run, after the restore. */
+  afterRestore: z.string().min(1).optional(),
+
   args: z.array(z.string()).default([]),
 }).strict();
 

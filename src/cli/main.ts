@@ -10,9 +10,9 @@ import { serveCommand } from './serve.js';
 const USAGE = `usage:
   rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
              [--strategy snapshot|reinstantiate|none|guest]
-             [--snapshot FILE] [--save-snapshot FILE] [-- args...]
+             [--snapshot FILE] [--save-snapshot FILE] [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
-             [--dir HOST::GUEST]... [-- args...]
+             [--dir HOST::GUEST]... [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
              [--strategy snapshot|reinstantiate] [--dir HOST::GUEST]...`;
 
@@ -29,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
         times: { type: 'string' },
         snapshot: { type: 'string' },
         'save-snapshot': { type: 'string' },
+        init: { type: 'string' },
+        'after-restore': { type: 'string' },
         strategy: { type: 'string' },
         runs: { type: 'string' },
         json: { type: 'string' },
@@ -40,9 +42,9 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
     const [file, ...args] = positionals;
-    const { 'save-snapshot': saveSnapshot, ...rest2 } = values;
-    if (command === 'run') return await runCommand(validate(runFlags, { ...rest2, saveSnapshot, file, args }, 'flags'));
-    if (command === 'bench') return await benchCommand(validate(benchFlags, { ...rest2, file, args }, 'flags'));
+    const { 'save-snapshot': saveSnapshot, 'after-restore': afterRestore, ...rest2 } = values;
+    if (command === 'run') return await runCommand(validate(runFlags, { ...rest2, saveSnapshot, afterRestore, file, args }, 'flags'));
+    if (command === 'bench') return await benchCommand(validate(benchFlags, { ...rest2, afterRestore, file, args }, 'flags'));
     if (command === 'serve') return await serveCommand(validate(serveFlags, { ...rest2, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;
