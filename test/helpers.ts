@@ -91,3 +91,21 @@ export async function freshInitialised(path: string, options: CreateOptions, inp
   }
   return out;
 }
+
+/**
+ * Runs the inputs in turn `runs` times on one instance and checks that the
+ * figures of stats() stay flat: the same after the last run as after the
+ * first round (memory pages, real memory bytes, glue entries).
+ */
+export async function expectFlatStats(path: string, options: CreateOptions, inputs: RunOptions[], runs = 200) {
+  const inst = await ReusableInstance.create(path, options);
+  let first: ReturnType<ReusableInstance['stats']> | undefined;
+  for (let k = 0; k < runs; k++) {
+    const r = await inst.run(inputs[k % inputs.length]);
+    expect(r.trap, `run ${k}`).toBeUndefined();
+    if (k === inputs.length - 1) first = inst.stats();
+  }
+  const last = inst.stats();
+  expect(last.runs).toBe(runs);
+  expect({ ...last, runs: 0 }, `stats after ${runs} runs vs after ${inputs.length}`).toEqual({ ...first!, runs: 0 });
+}
