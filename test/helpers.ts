@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ReusableInstance, type CreateOptions, type RunOptions, type RunResult } from '../src/index.js';
 
-export const FIXTURES = ['hello', 'entropy', 'echo', 'cat', 'counter', 'grow', 'files', 'exit', 'faults', 'secret', 'state', 'recurse', 'touch', 'ruby', 'sieve', 'cgi', 'run-err', 'init-world'] as const;
+export const FIXTURES = ['hello', 'entropy', 'echo', 'cat', 'counter', 'grow', 'files', 'exit', 'faults', 'secret', 'state', 'recurse', 'touch', 'ruby', 'sieve', 'cgi', 'run-err', 'init-world', 'js-wordfreq'] as const;
 export type Fixture = (typeof FIXTURES)[number];
 
 export function fixture(name: Fixture): string {
@@ -97,7 +97,9 @@ export async function freshInitialised(path: string, options: CreateOptions, inp
  * figures of stats() stay flat: the same after the last run as after the
  * first round (memory pages, real memory bytes, glue entries).
  */
-export async function expectFlatStats(path: string, options: CreateOptions, inputs: RunOptions[], runs = 200) {
+export async function expectFlatStats(path: string, options: CreateOptions, inputs: RunOptions[], atLeast = 200) {
+  // Whole rounds: the first and the last sample follow the same input.
+  const runs = Math.ceil(atLeast / inputs.length) * inputs.length;
   const inst = await ReusableInstance.create(path, options);
   let first: ReturnType<ReusableInstance['stats']> | undefined;
   for (let k = 0; k < runs; k++) {
