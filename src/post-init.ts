@@ -31,12 +31,13 @@ const WATCHED: Record<string, 'environment' | 'clocks' | 'random'> = {
   'wasi:random/insecure': 'random',
   'wasi:random/insecure-seed': 'random',
 };
-type Watched = (typeof WATCHED)[string];
+export type Watched = (typeof WATCHED)[string];
 
 /** Counts calls into WATCHED interfaces while `active` (only during the init). */
 export class InitProbe {
   active = false;
-  readonly calls: Record<Watched, string[]> = { environment: [], clocks: [], random: [] };
+  /** Per kind: host function -> number of calls during the init. */
+  readonly calls: Record<Watched, Map<string, number>> = { environment: new Map(), clocks: new Map(), random: new Map() };
 
   /** The import object the glue is instantiated with: watched functions are wrapped once. */
   wrap(imports: ImportObject): ImportObject {
@@ -59,11 +60,16 @@ export class InitProbe {
       if (typeof value !== 'function') { out[fn] = value; continue; }
       const call = value as (...args: unknown[]) => unknown;
       out[fn] = (...args: unknown[]) => {
-        if (this.active) this.calls[kind].push(`${name}#${fn}`);
+        this.note(kind, `${name}#${fn}`);
         return call(...args);
       };
     }
     return out;
+  }
+
+  /** Records a host call; a host path that does not go through wrap() (e.g. a native preview1 host) calls it directly. */
+  note(kind: Watched, call: string): void {
+    if (this.active) this.calls[kind].set(call, (this.calls[kind].get(call) ?? 0) + 1);
   }
 
   /**
@@ -72,15 +78,15 @@ export class InitProbe {
    * or where runs cannot see their own values (environment, arguments).
    */
   warnings(options: ResolvedOptions): string[] {
-    const seen = (kind: Watched) => [...new Set(this.calls[kind])].join(', ');
+    const seen = (kind: Watched) => [...this.calls[kind].keys()].join(', ');
     const out: string[] = [];
-    if (this.calls.environment.length) {
+    if (this.calls.environment.size) {
       out.push(`init ${options.init} read the environment or arguments (${seen('environment')}): a guest that caches them at init (e.g. libc's environ) sees the init's empty environment in every run, not the run's`);
     }
-    if (this.calls.random.length && options.random === 'crypto') {
+    if (this.calls.random.size && options.random === 'crypto') {
       out.push(`init ${options.init} drew random values (${seen('random')}): anything derived from them (e.g. a hash seed) is frozen in the snapshot and the same in every run, where a fresh instance draws new ones`);
     }
-    if (this.calls.clocks.length && options.clock === 'real') {
+    if (this.calls.clocks.size && options.clock === 'real') {
       out.push(`init ${options.init} read clocks (${seen('clocks')}): times computed at init are frozen in the snapshot (e.g. a start time or a time-based seed)`);
     }
     return out;
