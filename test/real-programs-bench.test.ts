@@ -1,7 +1,8 @@
 // `rewind bench` as a user runs it: from any directory (the baseline child
 // finds tsx through the package), on a program that calls exit(n) (the
 // preview2-shim baseline's process.exit ends the run, not the child), and a
-// typed error naming the cause when the baseline cannot run a program.
+// typed error naming the cause when the baseline cannot run a program;
+// workloads with big in-memory trees reach the baseline child.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,12 @@ describe('rewind bench', () => {
     const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
     expect(report.measurements.map((m) => m.mode)).toEqual([report.baselineMode, 'fresh instance per run (our host)', 'snapshot reuse (wasi-rewind)']);
     for (const m of report.measurements) expect(m.runs).toBeGreaterThan(0);
+  });
+
+  it('the baseline takes workloads with megabytes of in-memory files (sent over stdin, not argv)', async () => {
+    const big = new Uint8Array(3 << 20).fill(7);
+    const m = await measureJco({ program: 'files', file: fixture('files'), args: ['out.txt', 'x'], options: { dirs: { '/data': { 'big.bin': big, sub: { 'a.txt': 'a' } } } } }, 3);
+    expect(m.runs).toBe(3);
   });
 
   it('a baseline that cannot run is a BenchError with its cause', async () => {

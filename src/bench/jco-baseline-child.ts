@@ -1,9 +1,11 @@
 // Child process of jco-baseline.ts: fresh jco instantiation + run per
-// iteration with preview2-shim's Node host. Prints one JSON line on stderr:
+// iteration with preview2-shim's Node host. Reads the workload from stdin
+// (v8-serialized), prints one JSON line on stderr:
 // the measurement, or { error } when the baseline cannot run the program.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deserialize } from 'node:v8';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { Tree } from '../../shims/vfs.js';
 import { prepare } from '../prepare.js';
@@ -72,7 +74,9 @@ process.exit = ((code?: number) => {
 }) as typeof process.exit;
 let line: string;
 try {
-  line = JSON.stringify(await measure(JSON.parse(process.argv[2]!) as Workload & { runs: number }));
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  line = JSON.stringify(await measure(deserialize(Buffer.concat(chunks)) as Workload & { runs: number }));
 } catch (e) {
   line = JSON.stringify({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
 }

@@ -5,6 +5,7 @@
 // with stdout discarded; the child reports its measurement as JSON on stderr.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { serialize } from 'node:v8';
 import { BenchError } from '../errors.js';
 import type { Measurement, Workload } from './measure.js';
 
@@ -15,13 +16,16 @@ const child = fileURLToPath(new URL('./jco-baseline-child.ts', import.meta.url))
 const tsx = import.meta.resolve('tsx');
 
 export async function measureJco(w: Workload, runs: number): Promise<Measurement> {
-  const args = ['--import', tsx, child, JSON.stringify({ ...w, runs })];
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  proc.stderr.on('data', (d) => (err += d));
   const code = await new Promise<number | null>((resolve, reject) => {
+    // The workload goes over stdin, structured-cloned: in-memory trees can be
+    // megabytes of bytes (too big for argv, not JSON).
+    const proc = spawn(process.execPath, ['--import', tsx, child], { stdio: ['pipe', 'ignore', 'pipe'] });
     proc.on('error', reject);
     proc.on('close', resolve);
+    proc.stderr.on('data', (d) => (err += d));
+    proc.stdin.on('error', () => { /* the child's exit code and stderr tell why */ });
+    proc.stdin.end(serialize({ ...w, runs }));
   }).catch((e: Error) => {
     throw new BenchError(`cannot start the plain-jco baseline for ${w.program}: ${e.message}`);
   });
