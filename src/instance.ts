@@ -10,7 +10,7 @@ import { CoreLinker } from './core/linker.js';
 import { writeFile } from 'node:fs/promises';
 import { InstantiationError, InvalidOptionsError, RestoreError, SnapshotFileError, WrongWorldError } from './errors.js';
 import { applySnapshot, encodeSnapshot, readSnapshotFile, type LiveParts } from './snapshot-file/snapshot-file.js';
-import { runInit, type InitOutput } from './post-init.js';
+import { afterRestoreHook, InitProbe, runInit, type InitOutput } from './post-init.js';
 import { GLUE_STATE_KEY, type GlueBindings } from './glue/patch.js';
 import { createOptionsSchema, runOptionsSchema, runSyncOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
 import { CACHE_FORMAT, prepare, type GlueVariant, type Prepared } from './prepare.js';
@@ -40,6 +40,7 @@ interface Live {
   run: () => unknown;
   snapshot?: StateSnapshot;
   guestReset?: () => unknown;
+  afterRestore?: () => void;
   parts?: LiveParts;
 }
 
@@ -101,11 +102,12 @@ export class ReusableInstance {
     const variant: GlueVariant = tracked ? this.prepared.rewound : this.prepared.plain;
     const { limitPages } = this;
     const linker = tracked ? new CoreLinker(this.prepared.infos, limitPages) : undefined;
+    const probe = tracked && this.options.init && !this.snapshotBytes ? new InitProbe() : undefined;
     let exports: Record<string, unknown>;
     try {
       exports = variant.instantiate(
         (name) => variant.modules.get(name)!,
-        host.imports,
+        probe ? probe.wrap(host.imports) : host.imports,
         linker?.instantiateCore ?? ((m, i) => new WebAssembly.Instance(m, i as WebAssembly.Imports)),
       ) as Record<string, unknown>;
     } catch (e) {
@@ -121,7 +123,9 @@ export class ReusableInstance {
       const bindings = exports[GLUE_STATE_KEY] as GlueBindings;
       live.parts = { componentHash: this.prepared.hash, cacheFormat: CACHE_FORMAT, linker, bindings, host };
       if (this.snapshotBytes) applySnapshot(live.parts, this.snapshotBytes, { maxPages: limitPages ?? 65536 }, this.options.snapshotKey);
-      else this.initOutput = runInit(this.options, linker, host, bindings);
+      else this.initOutput = runInit(this.options, linker, host, bindings, probe);
+      this.warnings = probe?.warnings(this.options) ?? [];
+      live.afterRestore = afterRestoreHook(this.options, linker, host, bindings);
       live.snapshot = new StateSnapshot(linker, bindings);
     }
     return live;
@@ -142,6 +146,9 @@ export class ReusableInstance {
 
   /** Output of the init function, when one ran (see the `init` option). */
   initOutput: InitOutput | null = null;
+
+  /** What the init read that runs may see frozen (see the `init` option); empty without an init. */
+  warnings: string[] = [];
 
   /** Rewinds the instance now (run() does it lazily when needed). */
   reset(): { resetMs: number; chunksRestored: number } {
@@ -196,6 +203,7 @@ export class ReusableInstance {
     const start = performance.now();
     let error: unknown;
     try {
+      this.live.afterRestore?.();
       this.live.run();
     } catch (e) {
       error = e;

@@ -40,11 +40,18 @@ export const createOptionsSchema = z.object({
   /** Bytes kept of each of stdout and stderr per run. */
   captureLimitBytes: z.number().int().positive().default(64 << 20),
   /**
-   * Post-init snapshot: a core export called once after instantiation, before
-   * the snapshot (Wizer's convention by default); skipped if not exported.
-   * `false` disables it. Only with the snapshot strategy.
+   * Post-init snapshot: the core export (e.g. Wizer's "wizer.initialize") called
+   * once after instantiation, before the snapshot; no init unless named. It
+   * sees a fixed environment (see specs/real-programs.md). Snapshot strategy
+   * only; the other strategies do not call it.
    */
-  init: z.union([z.string().min(1), z.literal(false)]).default('wizer.initialize'),
+  init: z.union([z.string().min(1), z.literal(false)]).default(false),
+  /**
+   * A core export called before every run (after the restore), with the run's
+   * args, env, clocks and random: lets a guest refresh what its init cached
+   * (e.g. re-seed). Snapshot strategy only.
+   */
+  afterRestore: z.string().min(1).optional(),
   /** Start from a snapshot file written by saveSnapshot() (no init runs). Snapshot strategy only. */
   snapshotFile: z.string().min(1).optional(),
   /**
@@ -54,7 +61,9 @@ export const createOptionsSchema = z.object({
   snapshotKey: z.union([z.string().min(16), z.custom<Uint8Array>((k) => k instanceof Uint8Array && k.length >= 16, 'expected a key of at least 16 bytes')]).optional(),
   /** After each restore, compare all memory with the snapshot (slow; for tests and debugging). */
   verifyRestore: z.boolean().default(false),
-}).strict().refine((o) => !o.snapshotFile || o.strategy === 'snapshot', { message: 'snapshotFile needs strategy "snapshot"', path: ['snapshotFile'] });
+}).strict()
+  .refine((o) => !o.snapshotFile || o.strategy === 'snapshot', { message: 'snapshotFile needs strategy "snapshot"', path: ['snapshotFile'] })
+  .refine((o) => !o.afterRestore || o.strategy === 'snapshot', { message: 'afterRestore needs strategy "snapshot"', path: ['afterRestore'] });
 
 export type CreateOptions = z.input<typeof createOptionsSchema>;
 export type ResolvedOptions = z.output<typeof createOptionsSchema>;

@@ -15,8 +15,7 @@ export function outcomeOf(error: unknown): Outcome {
   if (error instanceof RangeError && /call stack/i.test(error.message)) {
     return { exitCode: null, trap: { kind: 'trap', message: `call stack exhausted (${error.message})` } };
   }
-  // jco reports run's `err` result as a ComponentError carrying the payload.
-  if (error instanceof Error && error.name === 'ComponentError') return { exitCode: 1 };
+  if (isErrResult(error)) return { exitCode: 1 };
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return { exitCode: null, trap: { kind: 'host-error', message } };
 }
@@ -26,4 +25,13 @@ function findExit(error: unknown): ExitSignal | undefined {
     if (e instanceof ExitSignal) return e;
   }
   return undefined;
+}
+
+/**
+ * jco throws run's `err` result as a ComponentError carrying the payload. The
+ * class is private to each glue module and its `name` is plain 'Error', so
+ * it is recognised by its class name and its own `payload` property.
+ */
+function isErrResult(error: unknown): boolean {
+  return error instanceof Error && error.constructor.name === 'ComponentError' && Object.hasOwn(error, 'payload');
 }

@@ -26,7 +26,7 @@ describe('rewind run', () => {
 
   it('saves a snapshot file and starts from it (the init does not run again)', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'rewind-cli-')), 'sieve.snap');
-    const saved = rewind(['run', fixture('sieve'), '--save-snapshot', file, '--', '100']);
+    const saved = rewind(['run', fixture('sieve'), '--init', 'wizer.initialize', '--save-snapshot', file, '--', '100']);
     expect(saved.stdout).toBe('primes below 100: 25\n');
     const loaded = rewind(['run', fixture('sieve'), '--snapshot', file, '--times', '2', '--', '1000']);
     expect(loaded.status).toBe(0);

@@ -20,7 +20,7 @@ function runInChild(file: string, snapshot: string, options: object, run: object
 describe('snapshot files', () => {
   const sieveSnap = join(dir, 'sieve.snap');
   beforeAll(async () => {
-    const inst = await ReusableInstance.create(fixture('sieve'));
+    const inst = await ReusableInstance.create(fixture('sieve'), { init: 'wizer.initialize' });
     await inst.run({ args: ['50'] }); // saving rewinds first: this run leaves no trace
     await inst.saveSnapshot(sieveSnap);
   });

@@ -1,21 +1,22 @@
 // Child process of jco-baseline.ts: fresh jco instantiation + run per
-// iteration with preview2-shim's Node host. Prints one JSON line on stderr.
+// iteration with preview2-shim's Node host. Reads the workload from stdin
+// (v8-serialized), prints one JSON line on stderr:
+// the measurement, or { error } when the baseline cannot run the program.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deserialize } from 'node:v8';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { Tree } from '../../shims/vfs.js';
 import { prepare } from '../prepare.js';
 import { summarise } from './stats.js';
 import type { Workload } from './measure.js';
 
-const w = JSON.parse(process.argv[2]!) as Workload & { runs: number };
-const prepared = await prepare(w.file);
-const { instantiate, modules } = prepared.plain;
-// preview2-shim preopens host directories: in-memory trees are written to a temp dir once.
-const preopens: Record<string, string> = {};
-for (const [guest, source] of Object.entries(w.options?.dirs ?? {})) {
-  preopens[guest] = typeof source === 'string' ? source : materialise(source as Tree);
+/** preview2-shim's wasi:cli/exit calls process.exit; here it ends the run instead of the process. */
+class GuestExit extends Error {
+  constructor(readonly code: number) {
+    super(`guest exited with code ${code}`);
+  }
 }
 
 function materialise(tree: Tree, dir = mkdtempSync(join(tmpdir(), 'rewind-bench-'))): string {
@@ -26,26 +27,58 @@ function materialise(tree: Tree, dir = mkdtempSync(join(tmpdir(), 'rewind-bench-
   return dir;
 }
 
-/** One fresh instance and run; returns the instantiation time. */
-function once(): number {
-  const t0 = performance.now();
-  const shim = new WASIShim({ sandbox: { preopens, env: {}, args: [w.program, ...(w.args ?? [])], enableNetwork: false } });
-  const exports = instantiate((name) => modules.get(name)!, shim.getImportObject() as never, (m, i) => new WebAssembly.Instance(m, i as WebAssembly.Imports)) as Record<string, { run(): void }>;
-  const t1 = performance.now();
-  exports[prepared.runExport]!.run();
-  return t1 - t0;
+async function measure(w: Workload & { runs: number }) {
+  const prepared = await prepare(w.file);
+  const { instantiate, modules } = prepared.plain;
+  // preview2-shim preopens host directories: in-memory trees are written to a temp dir once.
+  const preopens: Record<string, string> = {};
+  for (const [guest, source] of Object.entries(w.options?.dirs ?? {})) {
+    preopens[guest] = typeof source === 'string' ? source : materialise(source as Tree);
+  }
+
+  /** One fresh instance and run; returns the instantiation time. */
+  const once = (): number => {
+    const t0 = performance.now();
+    const shim = new WASIShim({ sandbox: { preopens, env: { ...w.options?.env }, args: [w.program, ...(w.args ?? [])], enableNetwork: false } });
+    const exports = instantiate((name) => modules.get(name)!, shim.getImportObject() as never, (m, i) => new WebAssembly.Instance(m, i as WebAssembly.Imports)) as Record<string, { run(): void }>;
+    const t1 = performance.now();
+    try {
+      exports[prepared.runExport]!.run();
+    } catch (e) {
+      if (!findExit(e)) throw e;
+    }
+    return t1 - t0;
+  };
+
+  for (let i = 0; i < Math.min(20, w.runs); i++) once();
+  const latencies: number[] = [];
+  const instantiations: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < w.runs; i++) {
+    const t0 = performance.now();
+    instantiations.push(once());
+    latencies.push(performance.now() - t0);
+  }
+  const total = performance.now() - start;
+  return { program: w.program, ...summarise(latencies, instantiations, total), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 };
 }
 
-for (let i = 0; i < Math.min(20, w.runs); i++) once();
-const latencies: number[] = [];
-const instantiations: number[] = [];
-const start = performance.now();
-for (let i = 0; i < w.runs; i++) {
-  const t0 = performance.now();
-  instantiations.push(once());
-  latencies.push(performance.now() - t0);
+function findExit(e: unknown): GuestExit | undefined {
+  for (let depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) if (e instanceof GuestExit) return e;
+  return undefined;
 }
-const total = performance.now() - start;
-const result = { program: w.program, ...summarise(latencies, instantiations, total), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 };
-process.stderr.write(`${JSON.stringify(result)}\n`);
-process.exit(0); // preview2-shim's I/O worker would keep the process alive
+
+const exit = process.exit.bind(process);
+process.exit = ((code?: number) => {
+  throw new GuestExit(code ?? 0);
+}) as typeof process.exit;
+let line: string;
+try {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  line = JSON.stringify(await measure(deserialize(Buffer.concat(chunks)) as Workload & { runs: number }));
+} catch (e) {
+  line = JSON.stringify({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+}
+process.stderr.write(`${line}\n`);
+exit(0); // preview2-shim's I/O worker would keep the process alive

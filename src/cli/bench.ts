@@ -13,7 +13,11 @@ export async function benchCommand(flags: z.output<typeof benchFlags>): Promise<
     program: basename(flags.file),
     file: flags.file,
     args: flags.args,
-    options: { dirs: Object.fromEntries(flags.dir.map((d) => [d.guest, d.host])) },
+    options: {
+      dirs: Object.fromEntries(flags.dir.map((d) => [d.guest, d.host])),
+      ...(flags.init ? { init: flags.init } : {}),
+      ...(flags.afterRestore ? { afterRestore: flags.afterRestore } : {}),
+    },
   };
   const report = await runBench([workload], flags.runs);
   process.stdout.write(textTable(report));

@@ -26,6 +26,10 @@ export const runFlags = z.object({
   saveSnapshot: z.string().min(1).optional(),
   /** File holding the key that authenticates snapshot files (HMAC-SHA256), for --snapshot and --save-snapshot. */
   snapshotKeyFile: z.string().min(1).optional(),
+  /** Post-init snapshot: the core export to call once before the snapshot (e.g. wizer.initialize). */
+  init: z.string().min(1).optional(),
+  /** A core export to call before every run, after the restore. */
+  afterRestore: z.string().min(1).optional(),
   args: z.array(z.string()).default([]),
 }).strict();
 
@@ -35,6 +39,11 @@ export const benchFlags = z.object({
   json: z.string().optional(),
   html: z.string().optional(),
   dir: z.array(dirFlag).default([]),
+  /** Post-init snapshot: the core export to call once before the snapshot (e.g. wizer.initialize). */
+  init: z.string().min(1).optional(),
+  /** A core export to call before every run, after the restore. */
+  afterRestore: z.string().min(1).optional(),
+
   args: z.array(z.string()).default([]),
 }).strict();
 

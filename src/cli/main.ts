@@ -10,9 +10,9 @@ import { serveCommand } from './serve.js';
 const USAGE = `usage:
   rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
              [--strategy snapshot|reinstantiate|none|guest]
-             [--snapshot FILE] [--save-snapshot FILE] [--snapshot-key-file FILE] [-- args...]
+             [--snapshot FILE] [--save-snapshot FILE] [--snapshot-key-file FILE] [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
-             [--dir HOST::GUEST]... [-- args...]
+             [--dir HOST::GUEST]... [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
              [--queue-timeout MS] [--max-body BYTES] [--max-header BYTES] [--strategy snapshot|reinstantiate]
              [--dir HOST::GUEST]...`;
@@ -37,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
         'queue-timeout': { type: 'string' },
         'max-body': { type: 'string' },
         'max-header': { type: 'string' },
+        init: { type: 'string' },
+        'after-restore': { type: 'string' },
         strategy: { type: 'string' },
         runs: { type: 'string' },
         json: { type: 'string' },
@@ -48,9 +50,9 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
     const [file, ...args] = positionals;
-    const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, 'max-header': maxHeader, ...common } = values;
-    if (command === 'run') return await runCommand(validate(runFlags, { ...common, saveSnapshot, snapshotKeyFile, file, args }, 'flags'));
-    if (command === 'bench') return await benchCommand(validate(benchFlags, { ...common, file, args }, 'flags'));
+    const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, 'max-header': maxHeader, 'after-restore': afterRestore, ...common } = values;
+    if (command === 'run') return await runCommand(validate(runFlags, { ...common, saveSnapshot, snapshotKeyFile, afterRestore, file, args }, 'flags'));
+    if (command === 'bench') return await benchCommand(validate(benchFlags, { ...common, afterRestore, file, args }, 'flags'));
     if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, maxHeader, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;

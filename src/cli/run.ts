@@ -16,7 +16,11 @@ export async function runCommand(flags: z.output<typeof runFlags>): Promise<numb
     args: flags.args,
     ...(flags.snapshot ? { snapshotFile: flags.snapshot } : {}),
     ...(snapshotKey ? { snapshotKey } : {}),
+    ...(flags.init ? { init: flags.init } : {}),
+    ...(flags.afterRestore ? { afterRestore: flags.afterRestore } : {}),
   });
+  for (const w of inst.warnings) process.stderr.write(`rewind: warning: ${w}
+`);
   if (flags.saveSnapshot) await inst.saveSnapshot(flags.saveSnapshot);
   const stdin = process.stdin.isTTY ? new Uint8Array() : await readStdin(process.stdin);
   let code = 0;
