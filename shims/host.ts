@@ -8,6 +8,7 @@ import { createFilesystem } from './filesystem.js';
 import { createIo } from './io.js';
 import { Random, type RandomConfig } from './random.js';
 import { createSockets } from './sockets.js';
+import type { Limits } from './fs/volume.js';
 import { VirtualFs, type Mount, type Tree } from './vfs.js';
 
 export interface HostConfig {
@@ -18,6 +19,8 @@ export interface HostConfig {
   captureLimit: number;
   /** Keep file system changes across resets. */
   keepFsChanges: boolean;
+  /** File system quotas (defaults: shims/fs/volume.ts). */
+  fsLimits?: Partial<Limits>;
 }
 
 export interface HostRunInput extends RunIo {
@@ -41,7 +44,7 @@ export class WasiHost {
 
   constructor(private readonly config: HostConfig) {
     const io = createIo();
-    const filesystem = createFilesystem(io, this.fs = new VirtualFs(config.mounts));
+    const filesystem = createFilesystem(io, this.fs = new VirtualFs(config.mounts, { clock: config.clock, limits: config.fsLimits }));
     this.directories = filesystem.codec;
     this.cli = new Cli(io, config.captureLimit);
     this.clocks = new Clocks(config.clock);
@@ -66,10 +69,8 @@ export class WasiHost {
   beginRun(input: HostRunInput): void {
     this.clocks.reset();
     this.random.reset();
-    if (input.files) {
-      this.fs.writeTree('/', input.files);
-      this.fs.dirty = true;
-    }
+    this.fs.beginRun();
+    if (input.files) this.fs.applyFiles(input.files);
     this.cli.begin(input);
   }
 
