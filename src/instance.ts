@@ -89,6 +89,7 @@ export class ReusableInstance {
       random: this.options.random,
       captureLimit: this.options.captureLimitBytes,
       keepFsChanges: this.options.keepFsChanges,
+      fsLimits: this.options.fsLimits,
     };
   }
 
