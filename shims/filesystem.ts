@@ -307,12 +307,17 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
   }
 
   const preopenFlags: Flags = { read: true, mutateDirectory: true };
-  /** Directory descriptors are paths, so snapshot files can carry them. */
+  /**
+   * Descriptors are described by volume path and flags, so the glue state
+   * holding them can be saved: a descriptor the init opened stays in the
+   * snapshot (and in snapshot files) instead of being dropped from the
+   * glue's handle table. A file unlinked since it was opened cannot be described.
+   */
   const codec = {
-    describe: (obj: unknown) => (obj instanceof Descriptor && obj.inode.kind === 'dir' ? { path: obj.path, root: obj.path, flags: obj.flags } : undefined),
+    describe: (obj: unknown) => (obj instanceof Descriptor && fs.lookup(obj.path) === obj.inode ? { path: obj.path, root: obj.path, flags: obj.flags } : undefined),
     revive: (d: { path: string; root: string; flags: Flags }) => {
       const inode = fs.lookup(d.path);
-      if (inode?.kind !== 'dir') throw new Error(`no directory ${d.path} in the file system`);
+      if (!inode || inode.kind === 'symlink') throw new Error(`no file or directory ${d.path} in the file system`);
       return new Descriptor(inode, d.path, d.flags);
     },
   };
