@@ -40,6 +40,18 @@ describe('file system reset', () => {
     await differential(OPS, options, [changes, look, ops(...changes.args!, ...look.args!)], 20);
   });
 
+  it('large files: writes across chunk boundaries, cuts and sparse growth are rewound byte for byte', async () => {
+    const big = new Uint8Array(200_000).map((_, i) => (i * 31) & 0xff);
+    const options: CreateOptions = { dirs: { '/data': { big, small: 'x' } }, clock: { virtual: {} }, init: false };
+    await differential(OPS, options, [
+      ops('pwrite:/data/big:65530:ACROSS-THE-CHUNK-BOUNDARY', 'stat:/data/big'),
+      ops('truncate:/data/big:70000', 'pwrite:/data/big:300000:Y', 'stat:/data/big'),
+      ops('truncate:/data/big:65537', 'truncate:/data/big:131072', 'append:/data/big:Z', 'stat:/data/big'),
+      ops('link:/data/big:/data/big2', 'append:/data/big2:via-link', 'unlink:/data/big', 'stat:/data/big2'),
+      ops('stat:/data/big', 'cat:/data/small'),
+    ], 30);
+  });
+
   it('keepFsChanges keeps what a run wrote', async () => {
     const { ReusableInstance } = await import('../src/index.js');
     const inst = await ReusableInstance.create(OPS, { dirs: { '/data': {} }, keepFsChanges: true, init: false });

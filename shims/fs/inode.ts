@@ -1,12 +1,13 @@
 // An inode of the virtual file system. Timestamps are nanoseconds (bigint),
 // so times a guest sets come back exactly, as on a Linux host.
+import { FileData } from './data.js';
+
 export type Kind = 'file' | 'dir' | 'symlink';
 
 export class Inode {
   nlink = 1;
-  /** File contents: `data` may be longer than `size` (spare capacity). */
-  data: Uint8Array = new Uint8Array(0);
-  size = 0;
+  /** File contents. */
+  data = new FileData();
   /** Directory entries (never "." or ".."). */
   entries = new Map<string, Inode>();
   /** Symlink target, as written. */
@@ -19,8 +20,13 @@ export class Inode {
     this.atime = this.mtime = this.ctime = now;
   }
 
+  get size(): number {
+    return this.data.size;
+  }
+
+  /** The whole contents (a copy). */
   get bytes(): Uint8Array {
-    return this.data.subarray(0, this.size);
+    return this.data.read(0, this.data.size);
   }
 
   /** The logical size a stat reports. */
@@ -32,8 +38,7 @@ export class Inode {
 /** The fields of an inode a journal saves before its first change in a run. */
 export interface SavedInode {
   nlink: number;
-  data: Uint8Array;
-  size: number;
+  data: FileData;
   entries: Map<string, Inode> | null;
   target: string;
   atime: bigint;
@@ -43,7 +48,7 @@ export interface SavedInode {
 
 export function save(i: Inode): SavedInode {
   return {
-    nlink: i.nlink, data: i.data, size: i.size, entries: i.kind === 'dir' ? new Map(i.entries) : null,
+    nlink: i.nlink, data: i.data, entries: i.kind === 'dir' ? new Map(i.entries) : null,
     target: i.target, atime: i.atime, mtime: i.mtime, ctime: i.ctime,
   };
 }
@@ -51,7 +56,6 @@ export function save(i: Inode): SavedInode {
 export function restore(i: Inode, s: SavedInode): void {
   i.nlink = s.nlink;
   i.data = s.data;
-  i.size = s.size;
   if (s.entries) i.entries = s.entries;
   i.target = s.target;
   i.atime = s.atime;

@@ -47,7 +47,7 @@ export class Volume {
   modify(i: Inode): Inode {
     if (i.ino < this.mark.nextIno && !this.journal.has(i)) {
       this.journal.set(i, save(i));
-      if (i.kind === 'file') i.data = i.data.slice(0, i.size);
+      if (i.kind === 'file') i.data = i.data.clone();
     }
     return i;
   }
@@ -66,24 +66,24 @@ export class Volume {
 
   /** Sets a file's size, zero-filling growth, within the quotas. */
   resize(i: Inode, size: number): void {
+    this.reserve(i, size);
+    this.modify(i);
+    this.bytes += size - i.size;
+    i.data.truncate(size);
+  }
+
+  private reserve(i: Inode, size: number): void {
     if (size > this.limits.maxFileBytes) throw 'file-too-large';
     if (size > i.size && this.bytes + (size - i.size) > this.limits.maxBytes) throw 'insufficient-space';
-    this.modify(i);
-    if (size > i.data.length) {
-      const grown = new Uint8Array(Math.min(this.limits.maxFileBytes, Math.max(size, i.data.length * 2, 64)));
-      grown.set(i.bytes);
-      i.data = grown;
-    } else if (size > i.size) i.data.fill(0, i.size, size);
-    this.bytes += size - i.size;
-    i.size = size;
   }
 
   /** Writes into a file at `offset`; returns the bytes written. */
   write(i: Inode, bytes: Uint8Array, offset: number): number {
     const end = offset + bytes.length;
-    if (end > i.size) this.resize(i, end);
-    else this.modify(i);
-    i.data.set(bytes, offset);
+    this.reserve(i, end);
+    this.modify(i);
+    if (end > i.size) this.bytes += end - i.size;
+    i.data.write(bytes, offset);
     i.mtime = i.ctime = this.now();
     return bytes.length;
   }
