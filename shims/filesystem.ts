@@ -13,6 +13,7 @@ type Flags = Record<string, boolean | undefined>;
 type Datetime = { seconds: bigint; nanoseconds: number };
 type Timestamp = { tag: 'no-change' | 'now' | 'timestamp'; val?: Datetime };
 
+const PATH_MAX = 4096;
 const TYPE = { file: 'regular-file', dir: 'directory', symlink: 'symbolic-link' } as const;
 
 function datetime(ns: bigint): Datetime {
@@ -94,7 +95,7 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
       return new io.InputStream({
         read: (max) => {
           if (pos >= file.size) return null;
-          const bytes = file.bytes.slice(pos, pos + max);
+          const bytes = file.data.read(pos, max);
           pos += bytes.length;
           return bytes;
         },
@@ -137,7 +138,7 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
     read(length: bigint, offset: bigint): [Uint8Array, boolean] {
       const file = this.file('read');
       const start = Math.min(Number(offset), file.size);
-      const bytes = file.bytes.slice(start, start + Math.min(Number(length), file.size - start));
+      const bytes = file.data.read(start, Math.min(Number(length), file.size - start));
       return [bytes, start + bytes.length >= file.size && bytes.length < Number(length)];
     }
     write(buffer: Uint8Array, offset: bigint): bigint {
@@ -255,6 +256,7 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
       if (slash) throw 'no-entry';
       if (oldPath === '') throw 'no-entry';
       if (oldPath.startsWith('/')) throw 'not-permitted';
+      if (Buffer.byteLength(oldPath) > PATH_MAX) throw 'name-too-long';
       const link = vol.alloc('symlink');
       link.target = oldPath;
       vol.modify(parent).entries.set(name, link);
