@@ -11,6 +11,9 @@ const MAGIC = Buffer.from('WREWSNAP');
 const HASH = 32;
 
 const blob = z.object({ offset: z.number().int().nonnegative(), length: z.number().int().nonnegative() });
+/** Nanosecond timestamps and inode number of a file system entry (decimal strings). */
+const decimal = z.string().regex(/^\d+$/);
+const nsTimes = z.object({ atime: decimal, mtime: decimal, ctime: decimal, ino: decimal.optional() }).optional();
 const encoded: z.ZodType<unknown> = z.lazy(() => z.object({ t: z.string() }).passthrough());
 
 export const snapshotSchema = z.object({
@@ -22,9 +25,9 @@ export const snapshotSchema = z.object({
   globals: z.array(z.object({ instance: z.number().int().nonnegative(), name: z.string(), type: z.enum(['number', 'bigint']), value: z.string() })),
   glue: z.record(z.string(), encoded),
   files: z.array(z.union([
-    z.object({ path: z.string(), kind: z.literal('dir'), mtime: z.number() }),
-    z.object({ path: z.string(), kind: z.literal('file'), mtime: z.number(), data: blob }),
-    z.object({ path: z.string(), kind: z.literal('symlink'), target: z.string() }),
+    z.object({ path: z.string(), kind: z.literal('dir'), mtime: z.number(), ns: nsTimes }),
+    z.object({ path: z.string(), kind: z.literal('file'), mtime: z.number(), data: blob, ns: nsTimes }),
+    z.object({ path: z.string(), kind: z.literal('symlink'), target: z.string(), ns: nsTimes }),
   ])),
 }).strict();
 export type SnapshotJson = z.infer<typeof snapshotSchema>;
