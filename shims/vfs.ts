@@ -15,8 +15,9 @@ export type Tree = { [name: string]: string | Uint8Array | Tree };
 export type MountSource = { hostDir: string } | { tree: Tree };
 export interface Mount { guestPath: string; source: MountSource }
 
-/** Nanosecond times as decimal strings (JSON-safe). */
-interface Times { atime: string; mtime: string; ctime: string }
+/** Nanosecond times and the inode number as decimal strings (JSON-safe). */
+interface Times { atime: string; mtime: string; ctime: string; ino?: string }
+/** One path of a saved volume; hard links are paths with the same `ns.ino`. */
 export type Entry =
   | { path: string; kind: 'dir'; mtime: number; ns?: Times }
   | { path: string; kind: 'file'; data: Buffer; mtime: number; ns?: Times }
@@ -193,7 +194,7 @@ export class VirtualFs {
   get snapshotContents(): Entry[] {
     const out: Entry[] = [];
     const walk = (i: Inode, path: string) => {
-      const ns = { atime: String(i.atime), mtime: String(i.mtime), ctime: String(i.ctime) };
+      const ns = { atime: String(i.atime), mtime: String(i.mtime), ctime: String(i.ctime), ino: String(i.ino) };
       const mtime = Number(i.mtime / 1_000_000n);
       if (i.kind === 'symlink') out.push({ path, kind: 'symlink', target: i.target, ns });
       else if (i.kind === 'file') out.push({ path, kind: 'file', data: Buffer.from(i.bytes), mtime, ns });
@@ -206,27 +207,27 @@ export class VirtualFs {
     return out;
   }
 
-  /** Replaces the volume's contents (and its snapshot) with saved entries. */
+  /** Replaces the volume's contents (and its snapshot) with saved entries (parents before children). */
   load(entries: Entry[]): void {
     this.vol.clear();
+    const byIno = new Map<string, Inode>();
     for (const e of entries) {
-      if (e.path === '/') continue;
-      const dir = this.mkdirs(posix.dirname(e.path));
-      const name = posix.basename(e.path);
-      let inode: Inode;
-      if (e.kind === 'dir') inode = this.mkdirs(e.path);
-      else if (e.kind === 'file') inode = this.addFile(dir, name, e.data);
-      else {
-        inode = this.vol.alloc('symlink');
-        inode.target = e.target;
-        dir.entries.set(name, inode);
+      const ino = e.ns?.ino === undefined ? undefined : BigInt(e.ns.ino);
+      let inode: Inode | undefined = e.path === '/' ? this.vol.root : e.ns?.ino !== undefined ? byIno.get(e.ns.ino) : undefined;
+      if (inode && inode !== this.vol.root) inode.nlink++; // another path of a hard-linked file
+      else if (!inode) {
+        inode = this.vol.alloc(e.kind, ino);
+        if (e.kind === 'file') this.vol.write(inode, e.data, 0);
+        if (e.kind === 'symlink') inode.target = e.target;
+      }
+      if (e.ns?.ino !== undefined) byIno.set(e.ns.ino, inode);
+      if (inode !== this.vol.root) {
+        const parent = this.lookup(posix.dirname(e.path));
+        if (parent?.kind !== 'dir') throw new Error(`saved volume: no directory for ${e.path}`);
+        parent.entries.set(posix.basename(e.path), inode);
       }
       if (e.ns) Object.assign(inode, { atime: BigInt(e.ns.atime), mtime: BigInt(e.ns.mtime), ctime: BigInt(e.ns.ctime) });
       else if ('mtime' in e) inode.atime = inode.mtime = inode.ctime = BigInt(e.mtime) * 1_000_000n;
-    }
-    for (const e of entries) {
-      const inode = this.lookup(e.path);
-      if (inode?.kind === 'dir' && e.ns) Object.assign(inode, { atime: BigInt(e.ns.atime), mtime: BigInt(e.ns.mtime), ctime: BigInt(e.ns.ctime) });
     }
     this.vol.commit();
   }

@@ -37,10 +37,13 @@ export class Volume {
   }
 
   /** A new inode (counted against maxEntries). */
-  alloc(kind: Kind): Inode {
+  alloc(kind: Kind, ino?: bigint): Inode {
     if (this.entries + 1 > this.limits.maxEntries) throw 'insufficient-space';
     this.entries++;
-    return new Inode(this.nextIno++, kind, this.now());
+    if (ino === undefined) return new Inode(this.nextIno++, kind, this.now());
+    // A saved inode number (snapshot files): later ones continue after the largest.
+    if (ino >= this.nextIno) this.nextIno = ino + 1n;
+    return new Inode(ino, kind, this.now());
   }
 
   /** Call before changing any field of `i`. */
