@@ -177,6 +177,7 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
       if (to.inode) throw 'exist';
       if (to.slash) throw 'no-entry';
       if (!this.flags.mutateDirectory) throw 'read-only';
+      vol.addName();
       vol.modify(from.inode).nlink++;
       from.inode.ctime = now();
       vol.modify(to.parent).entries.set(to.name, from.inode);

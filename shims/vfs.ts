@@ -214,7 +214,10 @@ export class VirtualFs {
     for (const e of entries) {
       const ino = e.ns?.ino === undefined ? undefined : BigInt(e.ns.ino);
       let inode: Inode | undefined = e.path === '/' ? this.vol.root : e.ns?.ino !== undefined ? byIno.get(e.ns.ino) : undefined;
-      if (inode && inode !== this.vol.root) inode.nlink++; // another path of a hard-linked file
+      if (inode && inode !== this.vol.root) {
+        this.vol.addName(); // another path of a hard-linked file
+        inode.nlink++;
+      }
       else if (!inode) {
         inode = this.vol.alloc(e.kind, ino);
         if (e.kind === 'file') this.vol.write(inode, e.data, 0);

@@ -59,6 +59,8 @@ describe('quotas', () => {
     ops('truncate:/data/in.txt:536870912', 'cat:/data/in.txt'),
     ops('pwrite:/data/a:200000', 'pwrite:/data/b:200000', 'pwrite:/data/c:200000', 'pwrite:/data/d:200000', 'pwrite:/data/e:200000', 'pwrite:/data/g:200000', 'ls:/data'),
     ops('mkdir:/data/d1', 'mkdir:/data/d2', 'mkdir:/data/d3', 'mkdir:/data/d4', 'mkdir:/data/d5', 'mkdir:/data/d6', 'ls:/data'),
+    ops('link:/data/in.txt:/data/l1', 'link:/data/in.txt:/data/l2', 'link:/data/in.txt:/data/l3', 'link:/data/in.txt:/data/l4',
+      'link:/data/in.txt:/data/l5', 'link:/data/in.txt:/data/l6', 'stat:/data/in.txt', 'unlink:/data/l1', 'link:/data/in.txt:/data/l7'),
   ];
 
   it('a guest past a limit gets EFBIG or ENOSPC', async () => {
@@ -68,6 +70,8 @@ describe('quotas', () => {
     expect(outs[1]).toContain('cat:/data/in.txt: [hello]');
     expect(outs[2]).toContain('pwrite:/data/g:200000: ENOSPC');
     expect(outs[3]).toMatch(/mkdir:\/data\/d\d: ENOSPC/);
+    expect(outs[4]).toContain('link:/data/in.txt:/data/l6: ENOSPC');
+    expect(outs[4]).toContain('link:/data/in.txt:/data/l7: ok');
   });
 
   it('default limits: a 512 MiB pwrite does not allocate host memory', async () => {

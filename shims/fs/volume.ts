@@ -10,7 +10,7 @@ import { Inode, restore, save, type Kind, type SavedInode } from './inode.js';
 export interface Limits {
   /** Sum of file sizes. */
   maxBytes: number;
-  /** Files, directories and symlinks. */
+  /** Directory entries: files, directories, symlinks and hard links. */
   maxEntries: number;
   maxFileBytes: number;
 }
@@ -36,10 +36,15 @@ export class Volume {
     return this.journal.size > 0 || this.nextIno !== this.mark.nextIno;
   }
 
-  /** A new inode (counted against maxEntries). */
-  alloc(kind: Kind, ino?: bigint): Inode {
+  /** Counts one more directory entry against maxEntries. */
+  addName(): void {
     if (this.entries + 1 > this.limits.maxEntries) throw 'insufficient-space';
     this.entries++;
+  }
+
+  /** A new inode, for one new directory entry. */
+  alloc(kind: Kind, ino?: bigint): Inode {
+    this.addName();
     if (ino === undefined) return new Inode(this.nextIno++, kind, this.now());
     // A saved inode number (snapshot files): later ones continue after the largest.
     if (ino >= this.nextIno) this.nextIno = ino + 1n;
@@ -55,16 +60,12 @@ export class Volume {
     return i;
   }
 
-  /** Drops one link; the inode stops counting once unreachable. */
+  /** Drops one directory entry of `i`; its bytes stop counting with its last link. */
   unlinked(i: Inode): void {
     this.modify(i).nlink--;
     i.ctime = this.now();
-    if (i.nlink <= 0 || i.kind === 'dir') this.release(i);
-  }
-
-  private release(i: Inode): void {
     this.entries--;
-    if (i.kind === 'file') this.bytes -= i.size;
+    if (i.kind === 'file' && i.nlink <= 0) this.bytes -= i.size;
   }
 
   /** Sets a file's size, zero-filling growth, within the quotas. */
