@@ -258,6 +258,7 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
       if (oldPath === '') throw 'no-entry';
       if (oldPath.startsWith('/')) throw 'not-permitted';
       if (Buffer.byteLength(oldPath) > PATH_MAX) throw 'name-too-long';
+      vol.charge(oldPath.length);
       const link = vol.alloc('symlink');
       link.target = oldPath;
       vol.modify(parent).entries.set(name, link);

@@ -116,6 +116,7 @@ export class VirtualFs {
       } else if (st.isSymbolicLink()) {
         inode = this.vol.alloc('symlink');
         inode.target = readlinkSync(from);
+        this.vol.charge(inode.target.length);
         this.vol.modify(dir).entries.set(name, inode);
       } else if (st.isFile()) inode = this.addFile(dir, name, readFileSync(from));
       else continue;
@@ -221,7 +222,10 @@ export class VirtualFs {
       else if (!inode) {
         inode = this.vol.alloc(e.kind, ino);
         if (e.kind === 'file') this.vol.write(inode, e.data, 0);
-        if (e.kind === 'symlink') inode.target = e.target;
+        if (e.kind === 'symlink') {
+          inode.target = e.target;
+          this.vol.charge(e.target.length);
+        }
       }
       if (e.ns?.ino !== undefined) byIno.set(e.ns.ino, inode);
       if (inode !== this.vol.root) {

@@ -8,7 +8,7 @@
 import { Inode, restore, save, type Kind, type SavedInode } from './inode.js';
 
 export interface Limits {
-  /** Sum of file sizes. */
+  /** Sum of file sizes and symlink target lengths. */
   maxBytes: number;
   /** Directory entries: files, directories, symlinks and hard links. */
   maxEntries: number;
@@ -65,7 +65,13 @@ export class Volume {
     this.modify(i).nlink--;
     i.ctime = this.now();
     this.entries--;
-    if (i.kind === 'file' && i.nlink <= 0) this.bytes -= i.size;
+    if (i.nlink <= 0) this.bytes -= i.kind === 'file' ? i.size : i.kind === 'symlink' ? i.target.length : 0;
+  }
+
+  /** Counts `n` more bytes (a symlink's target) against maxBytes. */
+  charge(n: number): void {
+    if (this.bytes + n > this.limits.maxBytes) throw 'insufficient-space';
+    this.bytes += n;
   }
 
   /** Sets a file's size, zero-filling growth, within the quotas. */
