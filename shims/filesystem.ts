@@ -1,48 +1,50 @@
-// wasi:filesystem (types, preopens) over the VirtualFs. Errors are thrown as
-// WASI error-code strings (the glue lowers a thrown non-Error as the `err`
-// case). Paths are resolved lexically inside the descriptor's preopen: an
-// absolute path or one that climbs out of the preopen is `not-permitted`.
-import { posix } from 'node:path';
+// wasi:filesystem (types, preopens) over the inode volume (shims/fs). Errors
+// are thrown as WASI error-code strings (the glue lowers a thrown non-Error as
+// the `err` case). Paths resolve inside the descriptor's directory
+// (shims/fs/path.ts). Permissions follow Wasmtime: a directory opened by path
+// keeps its parent's (ultimately the preopen's) permissions, whatever flags
+// the caller asked for; a file gets the read/write access it asked for.
 import type { Io } from './io.js';
+import type { Inode } from './fs/inode.js';
+import { resolve, type Resolved } from './fs/path.js';
 import type { VirtualFs } from './vfs.js';
 
 type Flags = Record<string, boolean | undefined>;
-type Timestamp = { tag: 'no-change' | 'now' | 'timestamp'; val?: { seconds: bigint; nanoseconds: number } };
+type Datetime = { seconds: bigint; nanoseconds: number };
+type Timestamp = { tag: 'no-change' | 'now' | 'timestamp'; val?: Datetime };
 
-const ERRNO: Record<string, string> = {
-  ENOENT: 'no-entry', EEXIST: 'exist', ENOTDIR: 'not-directory', EISDIR: 'is-directory',
-  ENOTEMPTY: 'not-empty', EACCES: 'access', EPERM: 'not-permitted', EBADF: 'bad-descriptor',
-  EINVAL: 'invalid', ELOOP: 'loop', ENAMETOOLONG: 'name-too-long', EXDEV: 'cross-device',
-  EMFILE: 'insufficient-memory', ENOSPC: 'insufficient-space', EBUSY: 'busy',
-};
+const PATH_MAX = 4096;
+const TYPE = { file: 'regular-file', dir: 'directory', symlink: 'symbolic-link' } as const;
 
-/** Runs a memfs call, turning Node-style errors into WASI error codes. */
-function fsCall<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (typeof e === 'string') throw e;
-    throw (code && ERRNO[code]) ?? 'io';
-  }
-}
-
-function typeOf(st: { isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }): string {
-  if (st.isFile()) return 'regular-file';
-  if (st.isDirectory()) return 'directory';
-  if (st.isSymbolicLink()) return 'symbolic-link';
-  return 'unknown';
-}
-
-function datetime(ms: number) {
-  const ns = BigInt(Math.round(ms * 1e6));
+function datetime(ns: bigint): Datetime {
   return { seconds: ns / 1_000_000_000n, nanoseconds: Number(ns % 1_000_000_000n) };
+}
+
+/** Whether `of` is `dir` or below it (a directory cannot move into itself). */
+function isAncestor(dir: Inode, of: Inode): boolean {
+  if (dir === of) return true;
+  for (const child of dir.entries.values()) if (child.kind === 'dir' && isAncestor(child, of)) return true;
+  return false;
 }
 
 // Classes declared in here have no `private` members: the built package's
 // .d.ts cannot express private members of a function's anonymous class types.
 export function createFilesystem(io: Io, fs: VirtualFs) {
   const vol = fs.vol;
+  const now = () => vol.now();
+  const changed = (dir: Inode) => {
+    vol.modify(dir);
+    dir.mtime = dir.ctime = now();
+  };
+  /** Stream sinks report file system errors as a failed operation carrying the code. */
+  const streamCall = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      if (typeof e === 'string') throw { tag: 'last-operation-failed', val: new io.IoError(e, e) };
+      throw e;
+    }
+  };
 
   class DirectoryEntryStream {
     index = 0;
@@ -53,66 +55,68 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
   }
 
   class Descriptor {
-    fd: number | null = null;
-    constructor(readonly path: string, readonly root: string, readonly flags: Flags, readonly isDir: boolean) {
-      if (!isDir) this.fd = fs.trackFd(fsCall(() => vol.openSync(path, flags.write ? 'r+' : 'r')));
+    constructor(
+      readonly inode: Inode,
+      /** Volume path at open time (for snapshot files). */
+      readonly path: string,
+      readonly flags: Flags,
+    ) {}
+
+    get dir(): Inode {
+      if (this.inode.kind !== 'dir') throw 'not-directory';
+      return this.inode;
     }
 
-    resolve(path: string): string {
-      if (!this.isDir) throw 'not-directory';
-      if (path.startsWith('/')) throw 'not-permitted';
-      const full = posix.join(this.path, path);
-      if (full !== this.root && !full.startsWith(this.root === '/' ? '/' : this.root + '/')) throw 'not-permitted';
-      return full;
+    file(access?: 'read' | 'write'): Inode {
+      if (this.inode.kind === 'dir') throw 'is-directory';
+      if (access && !this.flags[access]) throw 'bad-descriptor';
+      return this.inode;
     }
 
-    file(): number {
-      if (this.fd === null) throw 'is-directory';
-      return this.fd;
+    at(path: string, follow: boolean): Resolved {
+      return resolve(this.dir, path, follow);
     }
 
-    mutate<T>(fn: () => T): T {
-      if (!this.flags.mutateDirectory && this.isDir) throw 'read-only';
-      fs.dirty = true;
-      return fsCall(fn);
+    /** Resolves for a change to the directory holding the last component. */
+    mutating(path: string, follow = false): Resolved & { parent: Inode } {
+      if (!this.flags.mutateDirectory) throw 'read-only';
+      const r = this.at(path, follow);
+      return { ...r, parent: r.chain[r.chain.length - 1]! };
+    }
+
+    existing(path: string, follow: boolean): Inode {
+      const { inode, slash } = this.at(path, follow);
+      if (!inode) throw 'no-entry';
+      if (slash && inode.kind !== 'dir') throw 'not-directory';
+      return inode;
     }
 
     readViaStream(offset: bigint) {
-      const fd = this.file();
+      const file = this.file('read');
       let pos = Number(offset);
       return new io.InputStream({
         read: (max) => {
-          const buf = Buffer.alloc(max);
-          const n = fsCall(() => vol.readSync(fd, buf, 0, max, pos));
-          if (n === 0) return null;
-          pos += n;
-          return buf.subarray(0, n);
+          if (pos >= file.size) return null;
+          const bytes = file.data.read(pos, max);
+          pos += bytes.length;
+          return bytes;
         },
       });
     }
 
     writeViaStream(offset: bigint) {
-      const fd = this.file();
-      if (!this.flags.write) throw 'bad-descriptor';
+      const file = this.file('write');
       let pos = Number(offset);
       return new io.OutputStream({
         write: (bytes) => {
-          fs.dirty = true;
-          pos += fsCall(() => vol.writeSync(fd, bytes, 0, bytes.length, pos));
+          pos += streamCall(() => vol.write(file, bytes, pos));
         },
       });
     }
 
     appendViaStream() {
-      const fd = this.file();
-      if (!this.flags.write) throw 'bad-descriptor';
-      return new io.OutputStream({
-        write: (bytes) => {
-          fs.dirty = true;
-          const size = fsCall(() => vol.fstatSync(fd).size as number);
-          fsCall(() => vol.writeSync(fd, bytes, 0, bytes.length, size));
-        },
-      });
+      const file = this.file('write');
+      return new io.OutputStream({ write: (bytes) => void streamCall(() => vol.write(file, bytes, file.size)) });
     }
 
     advise(): void {}
@@ -122,159 +126,227 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
       return this.flags;
     }
     getType(): string {
-      return this.isDir ? 'directory' : 'regular-file';
+      return TYPE[this.inode.kind];
     }
     setSize(size: bigint): void {
-      const fd = this.file();
-      fs.dirty = true;
-      fsCall(() => vol.ftruncateSync(fd, Number(size)));
+      const file = this.file('write');
+      if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw 'file-too-large';
+      vol.resize(file, Number(size));
+      file.mtime = file.ctime = now();
     }
     setTimes(atime: Timestamp, mtime: Timestamp): void {
-      setTimesAt(this.path, atime, mtime);
+      setTimes(this.inode, atime, mtime);
     }
     read(length: bigint, offset: bigint): [Uint8Array, boolean] {
-      const fd = this.file();
-      const buf = Buffer.alloc(Number(length));
-      const n = fsCall(() => vol.readSync(fd, buf, 0, buf.length, Number(offset)));
-      return [buf.subarray(0, n), n < buf.length];
+      const file = this.file('read');
+      const start = Math.min(Number(offset), file.size);
+      const bytes = file.data.read(start, Math.min(Number(length), file.size - start));
+      return [bytes, start + bytes.length >= file.size && bytes.length < Number(length)];
     }
     write(buffer: Uint8Array, offset: bigint): bigint {
-      const fd = this.file();
-      if (!this.flags.write) throw 'bad-descriptor';
-      fs.dirty = true;
-      return BigInt(fsCall(() => vol.writeSync(fd, buffer, 0, buffer.length, Number(offset))));
+      const file = this.file('write');
+      if (offset + BigInt(buffer.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw 'file-too-large';
+      return BigInt(vol.write(file, buffer, Number(offset)));
     }
     readDirectory(): DirectoryEntryStream {
-      if (!this.isDir) throw 'not-directory';
-      const entries = fsCall(() => vol.readdirSync(this.path, { withFileTypes: true }) as unknown as { name: string; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }[]);
-      return new DirectoryEntryStream(entries.map((d) => ({ type: typeOf(d), name: String(d.name) })).sort((a, b) => (a.name < b.name ? -1 : 1)));
+      const dir = this.dir;
+      if (!this.flags.read) throw 'bad-descriptor';
+      return new DirectoryEntryStream([...dir.entries.keys()].sort().map((name) => ({ type: TYPE[dir.entries.get(name)!.kind], name })));
     }
     createDirectoryAt(path: string): void {
-      const p = this.resolve(path);
-      this.mutate(() => vol.mkdirSync(p));
+      const { parent, name, inode } = this.mutating(path);
+      if (inode) throw 'exist';
+      const dir = vol.alloc('dir');
+      vol.modify(parent).entries.set(name, dir);
+      changed(parent);
     }
     stat() {
-      return describe(this.path, true);
+      return describe(this.inode);
     }
     statAt(pathFlags: Flags, path: string) {
-      return describe(this.resolve(path), !!pathFlags.symlinkFollow);
+      return describe(this.existing(path, !!pathFlags.symlinkFollow));
     }
-    setTimesAt(_pathFlags: Flags, path: string, atime: Timestamp, mtime: Timestamp): void {
-      setTimesAt(this.resolve(path), atime, mtime);
+    setTimesAt(pathFlags: Flags, path: string, atime: Timestamp, mtime: Timestamp): void {
+      setTimes(this.existing(path, !!pathFlags.symlinkFollow), atime, mtime);
     }
-    linkAt(_oldFlags: Flags, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
-      const from = this.resolve(oldPath);
-      const to = newDescriptor.resolve(newPath);
-      this.mutate(() => vol.linkSync(from, to));
+    linkAt(oldFlags: Flags, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
+      if (oldFlags.symlinkFollow) throw 'invalid';
+      const from = this.at(oldPath, false);
+      const to = newDescriptor.mutating(newPath);
+      if (!from.inode) throw 'no-entry';
+      if (from.inode.kind === 'dir') throw 'not-permitted';
+      if (from.slash) throw 'not-directory';
+      if (to.inode) throw 'exist';
+      if (to.slash) throw 'no-entry';
+      if (!this.flags.mutateDirectory) throw 'read-only';
+      vol.addName();
+      vol.modify(from.inode).nlink++;
+      from.inode.ctime = now();
+      vol.modify(to.parent).entries.set(to.name, from.inode);
+      changed(to.parent);
     }
     openAt(pathFlags: Flags, path: string, openFlags: Flags, flags: Flags): Descriptor {
-      const p = this.resolve(path);
-      const exists = vol.existsSync(p);
-      if (openFlags.create) {
-        if (exists && openFlags.exclusive) throw 'exist';
-        if (!exists) this.mutate(() => vol.writeFileSync(p, ''));
-      } else if (!exists) {
-        if (!pathFlags.symlinkFollow && fsCall(() => vol.lstatSync(p, { throwIfNoEntry: false }))) throw 'loop';
-        throw 'no-entry';
+      if ((openFlags.create || openFlags.truncate) && !this.flags.mutateDirectory) throw 'read-only';
+      if (flags.write && !this.flags.mutateDirectory) throw 'read-only';
+      if (openFlags.directory && (openFlags.create || openFlags.truncate)) throw 'invalid';
+      const follow = !!pathFlags.symlinkFollow;
+      const r = this.at(path, follow && !openFlags.exclusive);
+      let inode = r.inode;
+      if (!inode) {
+        if (!openFlags.create) throw 'no-entry';
+        if (r.slash) throw 'is-directory';
+        const parent = r.chain[r.chain.length - 1]!;
+        inode = vol.alloc('file');
+        vol.modify(parent).entries.set(r.name, inode);
+        changed(parent);
+      } else if (openFlags.create && openFlags.exclusive) throw 'exist';
+      if (inode.kind === 'symlink') throw 'loop';
+      if (inode.kind === 'dir') {
+        if (flags.write || openFlags.truncate) throw 'is-directory';
+        return new Descriptor(inode, joinPath(this.path, path), { read: true, mutateDirectory: this.flags.mutateDirectory });
       }
-      const st = fsCall(() => (pathFlags.symlinkFollow ? vol.statSync(p) : vol.lstatSync(p)));
-      if (st.isSymbolicLink()) throw 'loop';
-      const real = fsCall(() => String(vol.realpathSync(p)));
-      if (real !== this.root && !real.startsWith(this.root === '/' ? '/' : this.root + '/')) throw 'not-permitted';
-      if (st.isDirectory()) {
-        if (flags.write) throw 'is-directory';
-        return new Descriptor(real, this.root, flags, true);
-      }
-      if (openFlags.directory) throw 'not-directory';
+      if (openFlags.directory || r.slash) throw 'not-directory';
       if (openFlags.truncate) {
         if (!flags.write) throw 'invalid';
-        fs.dirty = true;
-        fsCall(() => vol.truncateSync(real, 0));
+        vol.resize(inode, 0);
+        inode.mtime = inode.ctime = now();
       }
-      return new Descriptor(real, this.root, flags, false);
+      const { read, write, fileIntegritySync, dataIntegritySync, requestedWriteSync } = flags;
+      return new Descriptor(inode, joinPath(this.path, path), { read, write, fileIntegritySync, dataIntegritySync, requestedWriteSync });
     }
     readlinkAt(path: string): string {
-      const p = this.resolve(path);
-      return fsCall(() => String(vol.readlinkSync(p)));
+      const { inode, slash } = this.at(path, false);
+      if (!inode) throw 'no-entry';
+      if (inode.kind !== 'symlink' || slash) throw slash && inode.kind !== 'dir' ? 'not-directory' : 'invalid';
+      return inode.target;
     }
     removeDirectoryAt(path: string): void {
-      const p = this.resolve(path);
-      this.mutate(() => vol.rmdirSync(p));
+      const { parent, name, inode } = this.mutating(path);
+      if (!inode) throw 'no-entry';
+      if (name === '') throw inode === this.inode ? 'invalid' : 'not-empty';
+      if (inode.kind !== 'dir') throw 'not-directory';
+      if (inode.entries.size) throw 'not-empty';
+      vol.modify(parent).entries.delete(name);
+      changed(parent);
+      vol.unlinked(inode);
     }
     renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): void {
-      const from = this.resolve(oldPath);
-      const to = newDescriptor.resolve(newPath);
-      this.mutate(() => vol.renameSync(from, to));
+      const from = this.mutating(oldPath);
+      const to = newDescriptor.mutating(newPath);
+      const src = from.inode;
+      if (!src) throw 'no-entry';
+      if (from.name === '' || to.name === '') throw 'busy';
+      if ((from.slash || to.slash) && src.kind !== 'dir') throw 'not-directory';
+      const dst = to.inode;
+      if (dst === src) return;
+      if (dst) {
+        if (src.kind === 'dir' && dst.kind !== 'dir') throw 'not-directory';
+        if (src.kind !== 'dir' && dst.kind === 'dir') throw 'is-directory';
+        if (dst.kind === 'dir' && dst.entries.size) throw 'not-empty';
+      }
+      if (src.kind === 'dir' && isAncestor(src, to.parent)) throw 'invalid';
+      vol.modify(from.parent).entries.delete(from.name);
+      vol.modify(to.parent).entries.set(to.name, src);
+      changed(from.parent);
+      changed(to.parent);
+      vol.modify(src).ctime = now();
+      if (dst) vol.unlinked(dst);
     }
     symlinkAt(oldPath: string, newPath: string): void {
+      const { parent, name, inode, slash } = this.mutating(newPath);
+      if (oldPath.includes('\0')) throw 'invalid';
+      if (inode) throw 'exist';
+      if (slash) throw 'no-entry';
+      if (oldPath === '') throw 'no-entry';
       if (oldPath.startsWith('/')) throw 'not-permitted';
-      const to = this.resolve(newPath);
-      this.mutate(() => vol.symlinkSync(oldPath, to));
+      if (Buffer.byteLength(oldPath) > PATH_MAX) throw 'name-too-long';
+      vol.charge(oldPath.length);
+      const link = vol.alloc('symlink');
+      link.target = oldPath;
+      vol.modify(parent).entries.set(name, link);
+      changed(parent);
     }
     unlinkFileAt(path: string): void {
-      const p = this.resolve(path);
-      const st = fsCall(() => vol.lstatSync(p));
-      if (st.isDirectory()) throw 'is-directory';
-      this.mutate(() => vol.unlinkSync(p));
+      const { parent, name, inode, slash } = this.mutating(path);
+      if (!inode) throw 'no-entry';
+      if (inode.kind === 'dir') throw 'is-directory';
+      if (slash) throw 'not-directory';
+      vol.modify(parent).entries.delete(name);
+      changed(parent);
+      vol.unlinked(inode);
     }
     isSameObject(other: Descriptor): boolean {
-      return describe(this.path, true).ino === describe(other.path, true).ino;
+      return this.inode === other.inode;
     }
     metadataHash() {
-      return hash(this.path, true);
+      return hash(this.inode);
     }
     metadataHashAt(pathFlags: Flags, path: string) {
-      return hash(this.resolve(path), !!pathFlags.symlinkFollow);
-    }
-    [Symbol.dispose](): void {
-      if (this.fd !== null) fs.closeFd(this.fd);
-      this.fd = null;
+      return hash(this.existing(path, !!pathFlags.symlinkFollow));
     }
   }
 
-  function describe(path: string, follow: boolean) {
-    const st = fsCall(() => (follow ? vol.statSync(path) : vol.lstatSync(path)));
+  function describe(i: Inode) {
     return {
-      type: typeOf(st),
-      linkCount: BigInt(st.nlink as number),
-      size: BigInt(st.size as number),
-      dataAccessTimestamp: datetime(Number(st.atimeMs)),
-      dataModificationTimestamp: datetime(Number(st.mtimeMs)),
-      statusChangeTimestamp: datetime(Number(st.ctimeMs)),
-      ino: Number(st.ino),
+      type: TYPE[i.kind],
+      linkCount: BigInt(i.kind === 'dir' ? 1 : i.nlink),
+      size: BigInt(i.statSize),
+      dataAccessTimestamp: datetime(i.atime),
+      dataModificationTimestamp: datetime(i.mtime),
+      statusChangeTimestamp: datetime(i.ctime),
     };
   }
 
-  function hash(path: string, follow: boolean) {
-    const d = describe(path, follow);
-    return { upper: BigInt(d.ino), lower: d.dataModificationTimestamp.seconds ^ d.size };
+  /** Identity, not contents (as Wasmtime's hash of device and inode): the adapter reports `lower` as the inode number. */
+  function hash(i: Inode) {
+    return { upper: 0n, lower: i.ino };
   }
 
-  function setTimesAt(path: string, atime: Timestamp, mtime: Timestamp): void {
-    const st = fsCall(() => vol.statSync(path));
-    const pick = (t: Timestamp, current: number) =>
-      t.tag === 'no-change' ? current / 1000 : t.tag === 'now' ? Date.now() / 1000 : Number(t.val!.seconds) + t.val!.nanoseconds / 1e9;
-    fs.dirty = true;
-    fsCall(() => vol.utimesSync(path, pick(atime, Number(st.atimeMs)), pick(mtime, Number(st.mtimeMs))));
+  function setTimes(i: Inode, atime: Timestamp, mtime: Timestamp): void {
+    const pick = (t: Timestamp, current: bigint, at: bigint) =>
+      t.tag === 'no-change' ? current : t.tag === 'now' ? at : t.val!.seconds * 1_000_000_000n + BigInt(t.val!.nanoseconds);
+    const at = now();
+    vol.modify(i);
+    i.atime = pick(atime, i.atime, at);
+    i.mtime = pick(mtime, i.mtime, at);
+    i.ctime = at;
   }
 
-  const allFlags: Flags = { read: true, write: true, mutateDirectory: true };
-  /** Directory descriptors are plain paths, so snapshot files can carry them. */
+  const preopenFlags: Flags = { read: true, mutateDirectory: true };
+  /**
+   * Descriptors are described by volume path and flags, so the glue state
+   * holding them can be saved: a descriptor the init opened stays in the
+   * snapshot (and in snapshot files) instead of being dropped from the
+   * glue's handle table. A file unlinked since it was opened cannot be described.
+   */
   const codec = {
-    describe: (obj: unknown) => (obj instanceof Descriptor && obj.isDir ? { path: obj.path, root: obj.root, flags: obj.flags } : undefined),
-    revive: (d: { path: string; root: string; flags: Flags }) => new Descriptor(d.path, d.root, d.flags, true),
+    describe: (obj: unknown) => (obj instanceof Descriptor && fs.lookup(obj.path) === obj.inode ? { path: obj.path, root: obj.path, flags: obj.flags } : undefined),
+    revive: (d: { path: string; root: string; flags: Flags }) => {
+      const inode = fs.lookup(d.path);
+      if (!inode || inode.kind === 'symlink') throw new Error(`no file or directory ${d.path} in the file system`);
+      return new Descriptor(inode, d.path, d.flags);
+    },
   };
   return {
     codec,
     interfaces: {
-    'wasi:filesystem/types': {
-      Descriptor,
-      DirectoryEntryStream,
-      filesystemErrorCode: (err: { code?: string }) => err?.code,
-    },
-    'wasi:filesystem/preopens': {
-      getDirectories: () => fs.roots.map((root) => [new Descriptor(root, root, allFlags, true), root]),
-    },
+      'wasi:filesystem/types': {
+        Descriptor,
+        DirectoryEntryStream,
+        filesystemErrorCode: (err: { code?: string }) => err?.code,
+      },
+      'wasi:filesystem/preopens': {
+        getDirectories: () => fs.roots.map((root) => [new Descriptor(fs.lookup(root)!, root, preopenFlags), root]),
+      },
     },
   };
+}
+
+function joinPath(dir: string, path: string): string {
+  const parts = dir.split('/').filter((p) => p !== '');
+  for (const p of path.split('/')) {
+    if (p === '..') parts.pop();
+    else if (p !== '' && p !== '.') parts.push(p);
+  }
+  return '/' + parts.join('/');
 }

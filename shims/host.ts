@@ -8,6 +8,7 @@ import { createFilesystem } from './filesystem.js';
 import { createIo } from './io.js';
 import { Random, type RandomConfig } from './random.js';
 import { createSockets } from './sockets.js';
+import type { Limits } from './fs/volume.js';
 import { VirtualFs, type Mount, type Tree } from './vfs.js';
 
 export interface HostConfig {
@@ -20,6 +21,8 @@ export interface HostConfig {
   keepFsChanges: boolean;
   /** Most bytes one guest call may make the host allocate (random bytes); default DEFAULT_MAX_CALL_BYTES. */
   maxCallBytes?: number;
+  /** File system quotas (defaults: shims/fs/volume.ts). */
+  fsLimits?: Partial<Limits>;
 }
 
 /** Default bound on one guest call's host allocation: more than any legitimate random request. */
@@ -47,7 +50,7 @@ export class WasiHost {
 
   constructor(private readonly config: HostConfig) {
     const io = this.io = createIo();
-    const filesystem = createFilesystem(io, this.fs = new VirtualFs(config.mounts));
+    const filesystem = createFilesystem(io, this.fs = new VirtualFs(config.mounts, { clock: config.clock, limits: config.fsLimits }));
     this.directories = filesystem.codec;
     this.cli = new Cli(io, config.captureLimit);
     this.clocks = new Clocks(config.clock);
@@ -73,10 +76,8 @@ export class WasiHost {
     this.io.beginRun();
     this.clocks.reset();
     this.random.reset();
-    if (input.files) {
-      this.fs.writeTree('/', input.files);
-      this.fs.dirty = true;
-    }
+    this.fs.beginRun();
+    if (input.files) this.fs.applyFiles(input.files);
     this.cli.begin(input);
   }
 

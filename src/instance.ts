@@ -91,6 +91,7 @@ export class ReusableInstance {
       captureLimit: this.options.captureLimitBytes,
       keepFsChanges: this.options.keepFsChanges,
       ...(this.limitPages ? { maxCallBytes: this.limitPages * 65536 } : {}),
+      fsLimits: this.options.fsLimits,
     };
   }
 

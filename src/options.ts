@@ -35,6 +35,12 @@ export const createOptionsSchema = z.object({
   ]).default('real'),
   random: z.union([z.literal('crypto'), z.object({ seed: z.number().int().nonnegative() })]).default('crypto'),
   keepFsChanges: z.boolean().default(false),
+  /** File system quotas (defaults in shims/fs/volume.ts): a guest past one gets insufficient-space or file-too-large. */
+  fsLimits: z.object({
+    maxBytes: z.number().int().positive().optional(),
+    maxEntries: z.number().int().positive().optional(),
+    maxFileBytes: z.number().int().positive().max(2 ** 31).optional(),
+  }).strict().default({}),
   /** Guest memory limit: memory.grow beyond it fails, as on a host with that much memory. */
   maxMemoryMiB: z.number().int().positive().max(4096).optional(),
   /** Bytes kept of each of stdout and stderr per run. */

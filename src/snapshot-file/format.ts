@@ -74,6 +74,9 @@ const encoded: z.ZodType<EncodedSchema> = z.lazy(() => z.discriminatedUnion('t',
 ]));
 
 const NUMBER = /^(-?(\d+(\.\d+)?([eE][+-]?\d+)?|Infinity)|NaN)$/;
+/** Nanosecond timestamps and inode number of a file system entry (decimal strings). */
+const decimal = z.string().regex(/^\d{1,40}$/);
+const nsTimes = z.object({ atime: decimal, mtime: decimal, ctime: decimal, ino: decimal.optional() }).strict().optional();
 
 export const snapshotSchema = z.object({
   format: z.literal('wasi-rewind-snapshot'),
@@ -87,9 +90,9 @@ export const snapshotSchema = z.object({
   ])).max(LIMITS.globals),
   glue: z.record(z.string().max(256), encoded),
   files: z.array(z.discriminatedUnion('kind', [
-    z.object({ path, kind: z.literal('dir'), mtime: z.number().finite() }).strict(),
-    z.object({ path, kind: z.literal('file'), mtime: z.number().finite(), data: blob }).strict(),
-    z.object({ path, kind: z.literal('symlink'), target: z.string().min(1).max(LIMITS.pathBytes).refine((t) => !t.includes('\0')) }).strict(),
+    z.object({ path, kind: z.literal('dir'), mtime: z.number().finite(), ns: nsTimes }).strict(),
+    z.object({ path, kind: z.literal('file'), mtime: z.number().finite(), data: blob, ns: nsTimes }).strict(),
+    z.object({ path, kind: z.literal('symlink'), target: z.string().min(1).max(LIMITS.pathBytes).refine((t) => !t.includes('\0')), ns: nsTimes }).strict(),
   ])).max(LIMITS.files),
 }).strict();
 export type SnapshotJson = z.infer<typeof snapshotSchema>;
