@@ -15,6 +15,8 @@ import { SnapshotFileError } from '../errors.js';
 
 export const FORMAT_VERSION = 2;
 const MAGIC = Buffer.from('WREWSNAP');
+/** wasi:filesystem descriptor-flags, as the glue lowers them. */
+const DESCRIPTOR_FLAGS = ['read', 'write', 'fileIntegritySync', 'dataIntegritySync', 'requestedWriteSync', 'mutateDirectory'] as const;
 const HEAD = 20;
 const TAG = 32;
 const FLAG_HMAC = 1;
@@ -45,7 +47,7 @@ export const hostObjectSchema = z.discriminatedUnion('kind', [
     kind: z.literal('directory'),
     path,
     root: path,
-    flags: z.object({ read: z.boolean().optional(), write: z.boolean().optional(), mutateDirectory: z.boolean().optional() }).strict(),
+    flags: z.object(Object.fromEntries(DESCRIPTOR_FLAGS.map((f) => [f, z.boolean().optional()]))).strict(),
   }).strict(),
 ]);
 

@@ -88,7 +88,8 @@ export function applySnapshot(p: LiveParts, file: Uint8Array, limits: LoadLimits
     applyGlue(p.bindings, json.glue as Record<string, Encoded>, {
       describe: (obj) => p.host.describe(obj),
       revive: (d) => {
-        if (d.kind === 'directory' && (!roots.has(d.root) || (d.path !== d.root && !d.path.startsWith(`${d.root === '/' ? '' : d.root}/`)))) {
+        const inside = (path: string) => [...roots].some((r) => path === r || path.startsWith(`${r === '/' ? '' : r}/`));
+        if (d.kind === 'directory' && !(inside(d.path) && inside(d.root))) {
           throw new SnapshotFileError(`snapshot file holds a directory ${d.path} outside this instance's preopens`);
         }
         return p.host.revive(d);
