@@ -47,6 +47,13 @@ export const createOptionsSchema = z.object({
   init: z.union([z.string().min(1), z.literal(false)]).default('wizer.initialize'),
   /** Start from a snapshot file written by saveSnapshot() (no init runs). Snapshot strategy only. */
   snapshotFile: z.string().min(1).optional(),
+  /**
+   * How a wasip1 command core module runs: 'native' (wasi-rewind's own
+   * preview1, exact exit codes) or 'adapter' (wrapped into a component with
+   * jco's preview1 adapter, run through jco's glue). Components and reactors
+   * always take the component path.
+   */
+  preview1: z.enum(['native', 'adapter']).default('native'),
   /** After each restore, compare all memory with the snapshot (slow; for tests and debugging). */
   verifyRestore: z.boolean().default(false),
 }).strict().refine((o) => !o.snapshotFile || o.strategy === 'snapshot', { message: 'snapshotFile needs strategy "snapshot"', path: ['snapshotFile'] });
