@@ -1,6 +1,8 @@
-// prepare(): component bytes -> everything needed to instantiate many times.
-// jco transpiles the component (instantiation mode); each core module is
-// rewritten (rewrite/instrument.ts) and the glue patched (glue/patch.ts).
+// prepare(): input bytes -> everything needed to instantiate many times.
+// A wasip1 command core module (by default) is rewritten (rewrite/instrument.ts)
+// and run natively (src/preview1): no component, no glue. Anything else is a
+// component: jco transpiles it (instantiation mode); each core module is
+// rewritten and the glue patched (glue/patch.ts).
 // Results are cached on disk by content hash, and compiled modules in memory.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,12 +13,12 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { InvalidWasmError, WrongWorldError } from './errors.js';
 import { fixGlue, patchGlue } from './glue/patch.js';
-import { readInput, toComponent } from './load.js';
+import { checkWasiVersion, inspectCore, readInput, toComponent, wasmKind } from './load.js';
 import type { ModuleInfo } from './rewrite/info.js';
 import { rewriteAll } from './rewrite/in-worker.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
-export const CACHE_FORMAT = 10;
+export const CACHE_FORMAT = 11;
 
 export type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
@@ -29,7 +31,24 @@ export interface GlueVariant {
   modules: Map<string, WebAssembly.Module>;
 }
 
-export interface Prepared {
+export type Preview1Mode = 'native' | 'adapter';
+
+/** A wasip1 command run natively (src/preview1). */
+export interface NativePrepared {
+  kind: 'preview1';
+  hash: string;
+  /** The rewritten module and what the rewriter learnt: what the snapshot strategy runs (null: not prepared, see `rewrite`). */
+  rewound: { module: WebAssembly.Module; info: ModuleInfo } | null;
+  /** The module as given: the fresh-instance baseline. */
+  plain: WebAssembly.Module;
+  /** wasi_snapshot_preview1 functions it imports. */
+  imports: string[];
+}
+
+export type Prepared = ComponentPrepared | NativePrepared;
+
+export interface ComponentPrepared {
+  kind: 'component';
   hash: string;
   /** Rewritten modules and patched glue: what the snapshot strategy runs. */
   rewound: GlueVariant;
@@ -52,16 +71,54 @@ export function cacheDir(): string {
   return process.env.WASI_REWIND_CACHE ?? join(tmpdir(), 'wasi-rewind-cache');
 }
 
-export async function prepare(input: string | Uint8Array): Promise<Prepared> {
+/**
+ * `preview1: 'native'` (the default) runs a wasip1 command natively;
+ * 'adapter' wraps it into a component with jco's preview1 adapter. Reactors
+ * and components always take the component path.
+ */
+export async function prepare(input: string | Uint8Array, options: { preview1?: Preview1Mode; rewrite?: boolean } = {}): Promise<Prepared> {
   const bytes = await readInput(input);
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
-  let p = memo.get(hash);
+  const native = (options.preview1 ?? 'native') === 'native' && wasmKind(bytes) === 'core';
+  // A native module is rewritten only for the snapshot strategy: the others run it as given.
+  const rewrite = options.rewrite ?? true;
+  const key = `${hash}${native ? `-p1${rewrite ? '' : '-plain'}` : ''}`;
+  let p = memo.get(key);
   if (!p) {
-    p = load(bytes, hash);
-    memo.set(hash, p);
-    p.catch(() => memo.delete(hash));
+    p = native ? loadCore(bytes, hash, rewrite) : load(bytes, hash);
+    memo.set(key, p);
+    p.catch(() => memo.delete(key));
   }
   return p;
+}
+
+/** Prepares a component (a wasip1 module through the adapter): what jco-based hosts run. */
+export async function prepareComponent(input: string | Uint8Array): Promise<ComponentPrepared> {
+  return (await prepare(input, { preview1: 'adapter' })) as ComponentPrepared;
+}
+
+async function loadCore(bytes: Uint8Array, hash: string, rewrite: boolean): Promise<Prepared> {
+  const core = await inspectCore(bytes);
+  if (core.role === 'reactor') return load(bytes, hash); // reactors go through the adapter
+  const prepared: NativePrepared = { kind: 'preview1', hash: `${hash}-p1`, rewound: null, plain: core.module, imports: core.imports };
+  if (!rewrite) return prepared;
+  const dir = join(cacheDir(), `${hash}-p1-${TOOLS}`);
+  if (!existsSync(join(dir, 'meta.json'))) {
+    const rewritten = (await rewriteAll([['module.wasm', bytes]])).get('module.wasm')!;
+    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    await mkdir(tmp, { recursive: true });
+    await writeFile(join(tmp, 'module.wasm'), rewritten.bytes);
+    await writeFile(join(tmp, 'meta.json'), JSON.stringify({ format: CACHE_FORMAT, info: rewritten.info }));
+    try {
+      await rename(tmp, dir);
+    } catch (e) {
+      if (!existsSync(join(dir, 'meta.json'))) throw e; // another process won the race
+    }
+  }
+  const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as { info: ModuleInfo };
+  // Snapshot files name what they were made from (`hash`): a native instance's differ from the adapter's.
+  prepared.rewound = { module: new WebAssembly.Module(await readFile(join(dir, 'module.wasm'))), info: meta.info };
+  return prepared;
 }
 
 /** Cache entries are only valid for the same format and tool versions. */
@@ -81,7 +138,7 @@ const TOOLS = (() => {
   return `v${CACHE_FORMAT}-jco${version('@bytecodealliance/jco')}-binaryen${version('binaryen')}`;
 })();
 
-async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
+async function load(bytes: Uint8Array, hash: string): Promise<ComponentPrepared> {
   const dir = join(cacheDir(), `${hash}-${TOOLS}`);
   if (!existsSync(join(dir, 'meta.json'))) await build(bytes, dir);
   const meta = JSON.parse(await readFile(join(dir, 'meta.json'), 'utf8')) as Meta;
@@ -97,6 +154,7 @@ async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
   const glue = async (variant: string) =>
     ((await import(pathToFileURL(join(dir, variant, 'component.mjs')).href)) as { instantiate: Instantiate }).instantiate;
   return {
+    kind: 'component',
     hash,
     rewound: { instantiate: await glue('rewound'), modules: rewound },
     plain: { instantiate: await glue('plain'), modules: plain },
@@ -116,8 +174,11 @@ async function build(input: Uint8Array, dir: string): Promise<void> {
   try {
     out = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true, base64Cutoff: 0 });
   } catch (e) {
+    // jco may not parse a WASI 0.3 component at all: name the world rather than the parse error.
+    checkWasiVersion(Buffer.from(component).toString('latin1').match(/wasi:[a-z-]+\/[a-z-]+@0\.3[0-9.]*/g) ?? []);
     throw new InvalidWasmError(`jco cannot transpile the component: ${String((e as Error).message ?? e)}`, { cause: e });
   }
+  checkWasiVersion(out.imports);
   const runExport = out.exports.map(([name]) => name).find((n) => /^wasi:cli\/run@0\.2\./.test(n));
   if (!runExport) {
     const found = out.exports.map(([n]) => n).join(', ') || 'nothing';
