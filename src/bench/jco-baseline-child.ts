@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { Tree } from '../../shims/vfs.js';
-import { prepare } from '../prepare.js';
+import { prepareComponent } from '../prepare.js';
 import { summarise } from './stats.js';
 import type { Workload } from './measure.js';
 
 const w = JSON.parse(process.argv[2]!) as Workload & { runs: number };
-const prepared = await prepare(w.file);
+const prepared = await prepareComponent(w.file);
 const { instantiate, modules } = prepared.plain;
 // preview2-shim preopens host directories: in-memory trees are written to a temp dir once.
 const preopens: Record<string, string> = {};
