@@ -2,7 +2,8 @@
 // follow from 3, as a fresh instance sees them. Numbers are allocated as
 // Wasmtime does: the highest freed number first, else one past the highest
 // in use. rebuild() runs at every run start, so nothing a run opened, closed
-// or renumbered reaches the next run.
+// or renumbered reaches the next run; a run that did none of that leaves the
+// table as it found it, and the rebuild is skipped.
 import { E } from './errno.js';
 import type { Descriptor, InputStream, OutputStream, P2 } from './p2.js';
 
@@ -23,10 +24,13 @@ export class FdTable {
   private readonly used = new Map<number, Entry>();
   private free: number[] = []; // ascending
   private highest = -1;
+  /** Set by every change to the table since the last rebuild. */
+  private changed = true;
 
   constructor(private readonly p2: P2) {}
 
   rebuild(): void {
+    if (!this.changed) return;
     for (const e of this.used.values()) if (e.kind === 'file') e.desc[Symbol.dispose]();
     this.used.clear();
     this.free = [];
@@ -35,12 +39,14 @@ export class FdTable {
     this.push({ kind: 'stdout', stream: this.p2.stdout() });
     this.push({ kind: 'stderr', stream: this.p2.stderr() });
     for (const [desc, path] of this.p2.preopens()) this.push({ kind: 'dir', desc, preopen: path });
+    this.changed = false;
   }
 
   push(entry: Entry): number {
     if (this.used.size >= MAX_OPEN) throw E.MFILE;
     const fd = this.free.length ? this.free.pop()! : ++this.highest;
     this.used.set(fd, entry);
+    this.changed = true;
     return fd;
   }
 
@@ -82,6 +88,7 @@ export class FdTable {
     const e = this.get(fd);
     this.used.delete(fd);
     this.addFree(fd);
+    this.changed = true;
     // Stdio streams belong to the host and serve every run: only the number goes.
     if (e.kind === 'file' || e.kind === 'dir') e.desc[Symbol.dispose]();
   }
@@ -92,6 +99,7 @@ export class FdTable {
     const e = this.get(from);
     this.get(to); // the destination must be open too (EBADF)
     if (from === to) return;
+    this.changed = true;
     this.used.delete(from);
     this.addFree(from);
     const old = this.used.get(to);
