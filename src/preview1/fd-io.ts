@@ -9,7 +9,11 @@ import type { FileEntry } from './fd-table.js';
 
 const EMPTY = new Uint8Array(0);
 
-/** Bytes a stdin read asks the stream for at most (the stream caps it too). */
+/**
+ * Bytes one read returns at most (stdin and files): the host buffer for a
+ * read stays small whatever length the guest asks for; a short read is
+ * legal and libcs loop.
+ */
 const MAX_READ = 1 << 20;
 
 export function fdIo(ctx: Context) {
@@ -29,7 +33,7 @@ export function fdIo(ctx: Context) {
   }
 
   function readFile(e: FileEntry, ptr: number, len: number, at: bigint): number {
-    const [data] = e.desc.read(BigInt(len), at);
+    const [data] = e.desc.read(BigInt(Math.min(len, MAX_READ)), at);
     if (data.length > len) throw E.RANGE;
     ctx.mem.write(ptr, data);
     return data.length;
