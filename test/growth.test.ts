@@ -51,7 +51,7 @@ describe('resource handles', () => {
   }
 
   it('a reused instance hands out the same handle numbers as a fresh one, run after run', async () => {
-    const options = { dirs: { '/data': { 'a.txt': 'x' } } };
+    const options = { dirs: { '/data': { 'a.txt': 'x' } }, preview1: 'adapter' as const };
     const fresh = await ReusableInstance.create(fixture('files'), options);
     await fresh.run({ args: ['b.txt', 'y'] });
     const expected = handleTables(fresh);
