@@ -1,5 +1,5 @@
 export { ReusableInstance, type RunResult } from './instance.js';
-export { prepare, type Prepared } from './prepare.js';
+export { prepare, prepareComponent, type Prepared, type Preview1Mode } from './prepare.js';
 export type { CreateOptions, RunOptions, Strategy } from './options.js';
 export * from './errors.js';
 export { RewindPool, QueueFullError, QueueTimeoutError, PoolClosedError, type PoolOptions, type PoolRunOptions } from './pool/pool.js';

@@ -5,18 +5,20 @@
 // reuses the instance without any reset (a command's second run traps);
 // `guest` calls the component's own wasi-rewind:reset/reset export instead
 // of a host snapshot (host state is still rewound by the host).
+// Two backends make the instance (src/backend): a component through jco's
+// glue, or a wasip1 command natively through src/preview1.
 import { basename } from 'node:path';
-import { CoreLinker } from './core/linker.js';
 import { writeFile } from 'node:fs/promises';
-import { InstantiationError, InvalidOptionsError, RestoreError, SnapshotFileError, WrongWorldError } from './errors.js';
-import { applySnapshot, encodeSnapshot, readSnapshotFile, type LiveParts } from './snapshot-file/snapshot-file.js';
-import { afterRestoreHook, InitProbe, runInit, type InitOutput } from './post-init.js';
-import { GLUE_STATE_KEY, type GlueBindings } from './glue/patch.js';
+import { instantiateComponent } from './backend/component.js';
+import type { Live } from './backend/live.js';
+import { instantiateNative } from './backend/native.js';
+import { InvalidOptionsError, RestoreError, SnapshotFileError, WrongWorldError } from './errors.js';
+import { encodeSnapshot, readSnapshotFile } from './snapshot-file/snapshot-file.js';
+import type { InitOutput } from './post-init.js';
 import { createOptionsSchema, runOptionsSchema, runSyncOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
-import { CACHE_FORMAT, prepare, type GlueVariant, type Prepared } from './prepare.js';
+import { prepare, type Prepared } from './prepare.js';
 import { outcomeOf, type Trap } from './run-outcome.js';
-import { StateSnapshot } from './state-snapshot.js';
-import { WasiHost, type HostConfig } from '../shims/host.js';
+import type { HostConfig } from '../shims/host.js';
 import { readStdin } from './stdin.js';
 import type { Mount, Tree } from '../shims/vfs.js';
 
@@ -35,15 +37,6 @@ export interface RunResult {
   chunksRestored: number;
 }
 
-interface Live {
-  host: WasiHost;
-  run: () => unknown;
-  snapshot?: StateSnapshot;
-  guestReset?: () => unknown;
-  afterRestore?: () => void;
-  parts?: LiveParts;
-}
-
 export class ReusableInstance {
   private live!: Live;
   private dirty = false;
@@ -58,12 +51,12 @@ export class ReusableInstance {
     if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new InvalidOptionsError('input', ['expected a file path or the bytes of a component or module']);
     const resolved = validate(createOptionsSchema, options, 'options') as ResolvedOptions;
     if (typeof input === 'string' && !options.programName) resolved.programName = basename(input);
-    const inst = new ReusableInstance(await prepare(input), resolved);
+    const inst = new ReusableInstance(await prepare(input, { preview1: resolved.preview1, rewrite: resolved.strategy === 'snapshot' }), resolved);
     // What a run without its own args/env gets (the host only reads them).
     inst.defaultArgs = [resolved.programName, ...resolved.args];
     inst.defaultEnv = Object.entries(resolved.env);
     if (resolved.snapshotFile) inst.snapshotBytes = await readSnapshotFile(resolved.snapshotFile, { maxPages: inst.limitPages ?? 65536 });
-    if (resolved.strategy === 'guest' && !inst.prepared.resetExport) {
+    if (resolved.strategy === 'guest' && (inst.prepared.kind !== 'component' || !inst.prepared.resetExport)) {
       throw new WrongWorldError('strategy "guest" needs a component that exports wasi-rewind:reset/reset (see specs/wit/reset.wit)');
     }
     inst.live = inst.instantiate();
@@ -96,39 +89,10 @@ export class ReusableInstance {
   }
 
   private instantiate(): Live {
-    const host = new WasiHost(this.hostConfig());
-    const missing = this.prepared.imports.filter((name) => !(name in host.imports));
-    if (missing.length) throw new InstantiationError(`the component imports interfaces wasi-rewind does not provide: ${missing.join(', ')}`);
-    const tracked = this.options.strategy === 'snapshot';
-    const variant: GlueVariant = tracked ? this.prepared.rewound : this.prepared.plain;
-    const { limitPages } = this;
-    const linker = tracked ? new CoreLinker(this.prepared.infos, limitPages) : undefined;
-    const probe = tracked && this.options.init && !this.snapshotBytes ? new InitProbe() : undefined;
-    let exports: Record<string, unknown>;
-    try {
-      exports = variant.instantiate(
-        (name) => variant.modules.get(name)!,
-        probe ? probe.wrap(host.imports) : host.imports,
-        linker?.instantiateCore ?? ((m, i) => new WebAssembly.Instance(m, i as WebAssembly.Imports)),
-      ) as Record<string, unknown>;
-    } catch (e) {
-      throw new InstantiationError(`cannot instantiate the component: ${(e as Error).message ?? e}`, { cause: e });
-    }
-    const runIface = exports[this.prepared.runExport] as { run: () => unknown };
-    const live: Live = { host, run: () => runIface.run() };
-    if (this.options.strategy === 'guest') {
-      const iface = exports[this.prepared.resetExport!] as { reset: () => unknown };
-      live.guestReset = () => iface.reset();
-    }
-    if (linker) {
-      const bindings = exports[GLUE_STATE_KEY] as GlueBindings;
-      live.parts = { componentHash: this.prepared.hash, cacheFormat: CACHE_FORMAT, linker, bindings, host };
-      if (this.snapshotBytes) applySnapshot(live.parts, this.snapshotBytes, { maxPages: limitPages ?? 65536 }, this.options.snapshotKey);
-      else this.initOutput = runInit(this.options, linker, host, bindings, probe);
-      this.warnings = probe?.warnings(this.options) ?? [];
-      live.afterRestore = afterRestoreHook(this.options, linker, host, bindings);
-      live.snapshot = new StateSnapshot(linker, bindings);
-    }
+    const input = { options: this.options, hostConfig: this.hostConfig(), snapshotBytes: this.snapshotBytes, limitPages: this.limitPages };
+    const live = this.prepared.kind === 'component' ? instantiateComponent(this.prepared, input) : instantiateNative(this.prepared, input);
+    if (live.initOutput) this.initOutput = live.initOutput;
+    this.warnings = live.warnings;
     return live;
   }
 
@@ -199,6 +163,7 @@ export class ReusableInstance {
       onStdout: opts.onStdout,
       onStderr: opts.onStderr,
     });
+    this.live.beginRun?.();
     this.dirty = true;
     this.runs++;
     const start = performance.now();

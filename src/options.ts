@@ -65,6 +65,13 @@ export const createOptionsSchema = z.object({
    * saveSnapshot signs with it, and snapshotFile must carry a valid tag for it.
    */
   snapshotKey: z.union([z.string().min(16), z.custom<Uint8Array>((k) => k instanceof Uint8Array && k.length >= 16, 'expected a key of at least 16 bytes')]).optional(),
+  /**
+   * How a wasip1 command core module runs: 'native' (wasi-rewind's own
+   * preview1, exact exit codes) or 'adapter' (wrapped into a component with
+   * jco's preview1 adapter, run through jco's glue). Components and reactors
+   * always take the component path.
+   */
+  preview1: z.enum(['native', 'adapter']).default('native'),
   /** After each restore, compare all memory with the snapshot (slow; for tests and debugging). */
   verifyRestore: z.boolean().default(false),
 }).strict()

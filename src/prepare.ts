@@ -1,17 +1,19 @@
-// prepare(): component bytes -> everything needed to instantiate many times.
-// jco transpiles the component (instantiation mode); each core module is
-// rewritten (rewrite/instrument.ts) and the glue patched (glue/patch.ts).
+// prepare(): input bytes -> everything needed to instantiate many times.
+// A wasip1 command core module (by default) is rewritten (rewrite/instrument.ts)
+// and run natively (src/preview1): no component, no glue. Anything else is a
+// component: jco transpiles it (instantiation mode); each core module is
+// rewritten and the glue patched (glue/patch.ts).
 // Results are cached on disk by content hash, and compiled modules in memory.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { importFromBytes, readEntry, sealEntry } from './cache/entry.js';
+import { cachedEntry, importFromBytes } from './cache/entry.js';
 import { cacheDir } from './cache/location.js';
 import { InvalidWasmError, WrongWorldError } from './errors.js';
 import { fixGlue, patchGlue } from './glue/patch.js';
-import { readInput, toComponent } from './load.js';
+import { checkWasiVersion, inspectCore, readInput, toComponent, wasmKind } from './load.js';
 import type { ModuleInfo } from './rewrite/info.js';
 import { rewriteAll } from './rewrite/in-worker.js';
 
@@ -29,7 +31,24 @@ export interface GlueVariant {
   modules: Map<string, WebAssembly.Module>;
 }
 
-export interface Prepared {
+export type Preview1Mode = 'native' | 'adapter';
+
+/** A wasip1 command run natively (src/preview1). */
+export interface NativePrepared {
+  kind: 'preview1';
+  hash: string;
+  /** The rewritten module and what the rewriter learnt: what the snapshot strategy runs (null: not prepared, see `rewrite`). */
+  rewound: { module: WebAssembly.Module; info: ModuleInfo } | null;
+  /** The module as given: the fresh-instance baseline. */
+  plain: WebAssembly.Module;
+  /** wasi_snapshot_preview1 functions it imports. */
+  imports: string[];
+}
+
+export type Prepared = ComponentPrepared | NativePrepared;
+
+export interface ComponentPrepared {
+  kind: 'component';
   hash: string;
   /** Rewritten modules and patched glue: what the snapshot strategy runs. */
   rewound: GlueVariant;
@@ -50,16 +69,47 @@ const memo = new Map<string, Promise<Prepared>>();
 
 export { cacheDir };
 
-export async function prepare(input: string | Uint8Array): Promise<Prepared> {
+/**
+ * `preview1: 'native'` (the default) runs a wasip1 command natively;
+ * 'adapter' wraps it into a component with jco's preview1 adapter. Reactors
+ * and components always take the component path.
+ */
+export async function prepare(input: string | Uint8Array, options: { preview1?: Preview1Mode; rewrite?: boolean } = {}): Promise<Prepared> {
   const bytes = await readInput(input);
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
-  let p = memo.get(hash);
+  const native = (options.preview1 ?? 'native') === 'native' && wasmKind(bytes) === 'core';
+  // A native module is rewritten only for the snapshot strategy: the others run it as given.
+  const rewrite = options.rewrite ?? true;
+  const key = `${hash}${native ? `-p1${rewrite ? '' : '-plain'}` : ''}`;
+  let p = memo.get(key);
   if (!p) {
-    p = load(bytes, hash);
-    memo.set(hash, p);
-    p.catch(() => memo.delete(hash));
+    p = native ? loadCore(bytes, hash, rewrite) : load(bytes, hash);
+    memo.set(key, p);
+    p.catch(() => memo.delete(key));
   }
   return p;
+}
+
+/** Prepares a component (a wasip1 module through the adapter): what jco-based hosts run. */
+export async function prepareComponent(input: string | Uint8Array): Promise<ComponentPrepared> {
+  return (await prepare(input, { preview1: 'adapter' })) as ComponentPrepared;
+}
+
+async function loadCore(bytes: Uint8Array, hash: string, rewrite: boolean): Promise<Prepared> {
+  const core = await inspectCore(bytes);
+  if (core.role === 'reactor') return load(bytes, hash); // reactors go through the adapter
+  const prepared: NativePrepared = { kind: 'preview1', hash: `${hash}-p1`, rewound: null, plain: core.module, imports: core.imports };
+  if (!rewrite) return prepared;
+  const files = await cachedEntry(join(cacheDir(), `${hash}-p1-${TOOLS}`), async (tmp) => {
+    const rewritten = (await rewriteAll([['module.wasm', bytes]])).get('module.wasm')!;
+    await mkdir(tmp, { recursive: true });
+    await writeFile(join(tmp, 'module.wasm'), rewritten.bytes);
+    await writeFile(join(tmp, 'meta.json'), JSON.stringify({ format: CACHE_FORMAT, info: rewritten.info }));
+  });
+  const meta = JSON.parse(files.get('meta.json')!.toString('utf8')) as { info: ModuleInfo };
+  // Snapshot files name what they were made from (`hash`): a native instance's differ from the adapter's.
+  prepared.rewound = { module: new WebAssembly.Module(files.get('module.wasm')!), info: meta.info };
+  return prepared;
 }
 
 /** Cache entries are only valid for the same format and tool versions. */
@@ -79,16 +129,9 @@ const TOOLS = (() => {
   return `v${CACHE_FORMAT}-jco${version('@bytecodealliance/jco')}-binaryen${version('binaryen')}`;
 })();
 
-async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
-  const dir = join(cacheDir(), `${hash}-${TOOLS}`);
+async function load(bytes: Uint8Array, hash: string): Promise<ComponentPrepared> {
   // Only checked bytes are used (src/cache/entry.ts); a bad entry is rebuilt.
-  let entry = await readEntry(dir);
-  if (!('files' in entry)) {
-    await build(bytes, dir);
-    entry = await readEntry(dir);
-    if (!('files' in entry)) throw new Error(`cache entry ${dir} cannot be written and read back`);
-  }
-  const { files } = entry;
+  const files = await cachedEntry(join(cacheDir(), `${hash}-${TOOLS}`), (tmp) => build(bytes, tmp));
   const file = (path: string) => files.get(path) ?? Buffer.alloc(0) as Buffer<ArrayBuffer>;
   const meta = JSON.parse(file('meta.json').toString('utf8')) as Meta;
   const infos = new Map<WebAssembly.Module, ModuleInfo>();
@@ -102,6 +145,7 @@ async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
   }
   const glue = async (variant: string) => (await importFromBytes<{ instantiate: Instantiate }>(file(`${variant}/component.mjs`))).instantiate;
   return {
+    kind: 'component',
     hash,
     rewound: { instantiate: await glue('rewound'), modules: rewound },
     plain: { instantiate: await glue('plain'), modules: plain },
@@ -112,7 +156,7 @@ async function load(bytes: Uint8Array, hash: string): Promise<Prepared> {
   };
 }
 
-async function build(input: Uint8Array, dir: string): Promise<void> {
+async function build(input: Uint8Array, tmp: string): Promise<void> {
   // jco brings a large wasm heap: load it only on a cache miss. binaryen runs
   // on a worker (rewrite/in-worker.ts).
   const { transpile } = await import('@bytecodealliance/jco');
@@ -121,14 +165,16 @@ async function build(input: Uint8Array, dir: string): Promise<void> {
   try {
     out = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true, base64Cutoff: 0 });
   } catch (e) {
+    // jco may not parse a WASI 0.3 component at all: name the world rather than the parse error.
+    checkWasiVersion(Buffer.from(component).toString('latin1').match(/wasi:[a-z-]+\/[a-z-]+@0\.3[0-9.]*/g) ?? []);
     throw new InvalidWasmError(`jco cannot transpile the component: ${String((e as Error).message ?? e)}`, { cause: e });
   }
+  checkWasiVersion(out.imports);
   const runExport = out.exports.map(([name]) => name).find((n) => /^wasi:cli\/run@0\.2\./.test(n));
   if (!runExport) {
     const found = out.exports.map(([n]) => n).join(', ') || 'nothing';
     throw new WrongWorldError(`the component does not export wasi:cli/run@0.2.x (it exports ${found})`);
   }
-  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(join(tmp, 'rewound'), { recursive: true });
   await mkdir(join(tmp, 'plain'), { recursive: true });
   const modules: Meta['modules'] = [];
@@ -151,10 +197,4 @@ async function build(input: Uint8Array, dir: string): Promise<void> {
   const resetExport = out.exports.map(([name]) => name).find((n) => /^wasi-rewind:reset\/reset@/.test(n)) ?? null;
   const meta: Meta = { format: CACHE_FORMAT, runExport, resetExport, imports: out.imports, modules };
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
-  await sealEntry(tmp);
-  try {
-    await rename(tmp, dir);
-  } catch (e) {
-    if (!existsSync(join(dir, 'manifest.json'))) throw e; // another process won the race
-  }
 }

@@ -36,7 +36,7 @@ describe('rewind run', () => {
   });
 
   it('propagates the exit code, and reports traps (134) without dying', () => {
-    expect(rewind(['run', fixture('exit'), '--', '3']).status).toBe(1);
+    expect(rewind(['run', fixture('exit'), '--', '3']).status).toBe(3);
     const none = rewind(['run', fixture('hello'), '--times', '2', '--strategy', 'none']);
     expect(none.status).toBe(134);
     expect(none.stderr).toMatch(/run 2 trapped: .*unreachable/);

@@ -29,14 +29,15 @@ describe('no growth across runs', () => {
   });
 
   it('handle tables filled by runs are emptied by the reset', async () => {
-    const reused = await ReusableInstance.create(fixture('files'), { dirs: { '/data': {} } });
+    // jco's handle tables: the component path (a native preview1 instance has no glue).
+    const reused = await ReusableInstance.create(fixture('files'), { dirs: { '/data': {} }, preview1: 'adapter' });
     const baseline = reused.stats().glueEntries;
     for (let k = 0; k < 200; k++) await reused.run({ args: [`f${k}`, 'x'] });
     reused.reset();
     expect(reused.stats().glueEntries).toBe(baseline);
     // Without the reset the same runs leave handles behind (the guard traps first
     // on commands, so count entries after one run, before any reset).
-    const once = await ReusableInstance.create(fixture('files'), { dirs: { '/data': {} } });
+    const once = await ReusableInstance.create(fixture('files'), { dirs: { '/data': {} }, preview1: 'adapter' });
     await once.run({ args: ['a', 'x'] });
     expect(once.stats().glueEntries).toBeGreaterThan(baseline);
   });
@@ -50,7 +51,7 @@ describe('resource handles', () => {
   }
 
   it('a reused instance hands out the same handle numbers as a fresh one, run after run', async () => {
-    const options = { dirs: { '/data': { 'a.txt': 'x' } } };
+    const options = { dirs: { '/data': { 'a.txt': 'x' } }, preview1: 'adapter' as const };
     const fresh = await ReusableInstance.create(fixture('files'), options);
     await fresh.run({ args: ['b.txt', 'y'] });
     const expected = handleTables(fresh);

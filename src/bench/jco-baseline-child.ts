@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { deserialize } from 'node:v8';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { Tree } from '../../shims/vfs.js';
-import { prepare } from '../prepare.js';
+import { prepareComponent } from '../prepare.js';
 import { summarise } from './stats.js';
 import type { Workload } from './measure.js';
 
@@ -28,7 +28,7 @@ function materialise(tree: Tree, dir = mkdtempSync(join(tmpdir(), 'rewind-bench-
 }
 
 async function measure(w: Workload & { runs: number }) {
-  const prepared = await prepare(w.file);
+  const prepared = await prepareComponent(w.file);
   const { instantiate, modules } = prepared.plain;
   // preview2-shim preopens host directories: in-memory trees are written to a temp dir once.
   const preopens: Record<string, string> = {};

@@ -5,8 +5,9 @@
 // disk between the check and the use can run. An entry that fails the check
 // is removed, so the caller rebuilds it.
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { z } from 'zod';
 
 const MANIFEST = 'manifest.json';
@@ -61,4 +62,28 @@ async function removed(dir: string, reason: string): Promise<EntryStatus> {
 /** Imports an ES module from checked bytes (no path on disk involved). */
 export function importFromBytes<T>(source: Uint8Array): Promise<T> {
   return import(`data:text/javascript;base64,${Buffer.from(source).toString('base64')}`) as Promise<T>;
+}
+
+/**
+ * The checked files of the entry at `dir`, built first (into a temporary
+ * directory, sealed, then moved into place) when it is missing or failed
+ * its check.
+ */
+export async function cachedEntry(dir: string, build: (tmp: string) => Promise<void>): Promise<Map<string, Buffer<ArrayBuffer>>> {
+  let entry = await readEntry(dir);
+  if (!('files' in entry)) {
+    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    await build(tmp);
+    await sealEntry(tmp);
+    await mkdir(dirname(dir), { recursive: true, mode: 0o700 });
+    try {
+      await rename(tmp, dir);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      if (!existsSync(join(dir, MANIFEST))) throw e; // else another process won the race
+    }
+    entry = await readEntry(dir);
+    if (!('files' in entry)) throw new Error(`cache entry ${dir} cannot be written and read back`);
+  }
+  return entry.files;
 }

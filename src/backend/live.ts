@@ -1,0 +1,36 @@
+// What a ReusableInstance holds for one instantiation, whichever backend
+// made it: the host, how to run, and (snapshot strategy) how to rewind.
+import { InitProbe, type InitOutput } from '../post-init.js';
+import type { ResolvedOptions } from '../options.js';
+import type { LiveParts } from '../snapshot-file/snapshot-file.js';
+import type { StateSnapshot } from '../state-snapshot.js';
+import type { HostConfig, WasiHost } from '../../shims/host.js';
+
+export interface Live {
+  host: WasiHost;
+  run: () => unknown;
+  /** Per-run state of the backend, set up after the host's beginRun (the preview1 descriptor table). */
+  beginRun?: () => void;
+  snapshot?: StateSnapshot;
+  guestReset?: () => unknown;
+  /** The afterRestore export, called before each run once the run's host state is set. */
+  afterRestore?: () => void;
+  parts?: LiveParts;
+  initOutput: InitOutput | null;
+  /** What the init read that runs may see frozen (InitProbe). */
+  warnings: string[];
+}
+
+export interface BackendInput {
+  options: ResolvedOptions;
+  hostConfig: HostConfig;
+  /** A snapshot file to start from instead of running the init. */
+  snapshotBytes: Uint8Array | null;
+  /** Guest pages one memory may grow to (maxMemoryMiB), if limited. */
+  limitPages: number | undefined;
+}
+
+/** Counts what an init reads (only when an init will run, not from a snapshot file). */
+export function initProbe({ options, snapshotBytes }: BackendInput): InitProbe | undefined {
+  return options.strategy === 'snapshot' && options.init && !snapshotBytes ? new InitProbe() : undefined;
+}

@@ -1,0 +1,59 @@
+// The native preview1 backend: a wasip1 command core module instantiated
+// directly (no component, no glue) with src/preview1 as its
+// wasi_snapshot_preview1 imports. Under the snapshot strategy the module is
+// the rewritten one, linked by CoreLinker so its memory is tracked; the
+// preview1 layer marks its own writes into guest memory. Other strategies
+// run the module as given (reinstantiate: the fresh-instance oracle).
+import { CoreLinker } from '../core/linker.js';
+import { InstantiationError, RewindError } from '../errors.js';
+import type { GlueBindings } from '../glue/patch.js';
+import { afterRestoreHook, runInit } from '../post-init.js';
+import { CACHE_FORMAT, type NativePrepared } from '../prepare.js';
+import { Preview1 } from '../preview1/index.js';
+import { applySnapshot } from '../snapshot-file/snapshot-file.js';
+import { StateSnapshot } from '../state-snapshot.js';
+import { WasiHost } from '../../shims/host.js';
+import { initProbe, type BackendInput, type Live } from './live.js';
+
+/** No glue: the snapshot machinery's glue part is empty. */
+const NO_GLUE: GlueBindings = Object.freeze({ get: {}, set: {} }) as GlueBindings;
+
+export function instantiateNative(prepared: NativePrepared, input: BackendInput): Live {
+  const { options, hostConfig, snapshotBytes, limitPages } = input;
+  const host = new WasiHost(hostConfig);
+  const probe = initProbe(input);
+  const p1 = new Preview1(host, probe ? probe.wrap(host.imports) : host.imports);
+  const provided = new Set(p1.names);
+  const missing = prepared.imports.filter((name) => !provided.has(name));
+  if (missing.length) throw new InstantiationError(`the module imports wasi_snapshot_preview1 functions that do not exist: ${missing.join(', ')}`);
+  p1.beginRun(); // a start function or init may already use descriptors
+  const tracked = options.strategy === 'snapshot';
+  const rewound = prepared.rewound;
+  if (tracked && !rewound) throw new InstantiationError('the module was prepared without its rewrite, which the snapshot strategy needs');
+  const linker = tracked ? new CoreLinker(new Map([[rewound!.module, rewound!.info]]), limitPages) : undefined;
+  let exports: WebAssembly.Exports;
+  try {
+    if (linker) {
+      exports = linker.instantiateCore(rewound!.module, p1.imports).exports;
+      const memory = linker.memories[0];
+      if (memory) p1.bind(memory.memory!, memory.vpages, (ptr, len) => memory.markRange(ptr, len));
+    } else {
+      exports = new WebAssembly.Instance(prepared.plain, p1.imports as WebAssembly.Imports).exports;
+      if (exports.memory instanceof WebAssembly.Memory) p1.bind(exports.memory, null, null);
+    }
+  } catch (e) {
+    if (e instanceof RewindError) throw e;
+    throw new InstantiationError(`cannot instantiate the module: ${(e as Error).message ?? e}`, { cause: e });
+  }
+  const start = exports._start as () => unknown;
+  const live: Live = { host, run: () => start(), beginRun: () => p1.beginRun(), initOutput: null, warnings: [] };
+  if (linker) {
+    live.parts = { componentHash: prepared.hash, cacheFormat: CACHE_FORMAT, linker, bindings: NO_GLUE, host };
+    if (snapshotBytes) applySnapshot(live.parts, snapshotBytes, { maxPages: limitPages ?? 65536 }, options.snapshotKey);
+    else live.initOutput = runInit(options, linker, host, NO_GLUE, probe);
+    live.warnings = probe?.warnings(options) ?? [];
+    live.afterRestore = afterRestoreHook(options, linker, host, NO_GLUE);
+    live.snapshot = new StateSnapshot(linker, NO_GLUE);
+  }
+  return live;
+}

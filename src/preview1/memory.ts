@@ -1,0 +1,119 @@
+// Guest memory as preview1 host functions see it. Every pointer the guest
+// passes is checked against the memory's size as the guest sees it (the
+// virtual size under the snapshot strategy: a fresh instance's memory has
+// exactly that size) and against its alignment; a bad pointer traps, as
+// Wasmtime's preview1 does. Every host write marks its range dirty, so a
+// restore puts it back.
+import { PAGE } from '../rewrite/info.js';
+
+/** What a write into guest memory must tell the restore machinery. */
+export type MarkRange = (ptr: number, len: number) => void;
+
+export class GuestTrap extends WebAssembly.RuntimeError {}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+export class GuestMemory {
+  private buffer: ArrayBuffer | SharedArrayBuffer | null = null;
+  private u8 = new Uint8Array(0);
+  private view = new DataView(new ArrayBuffer(0));
+
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    /** Pages the guest sees (the rewriter's virtual count), or null: the real size. */
+    private readonly pages: WebAssembly.Global | null,
+    private readonly mark: MarkRange | null,
+  ) {}
+
+  /** Views over the current buffer (growing the memory replaces it). */
+  private refresh(): void {
+    if (this.buffer !== this.memory.buffer) {
+      this.buffer = this.memory.buffer;
+      this.u8 = new Uint8Array(this.buffer);
+      this.view = new DataView(this.buffer);
+    }
+  }
+
+  private size(): number {
+    return this.pages ? (this.pages.value as number) * PAGE : this.u8.length;
+  }
+
+  /** Traps unless [ptr, ptr + len) lies in memory and ptr is aligned. */
+  /** Guest i32 arguments arrive signed: pointers and lengths are their unsigned values. Returns ptr as such. */
+  check(ptr: number, len: number, align = 1): number {
+    this.refresh();
+    // Signed i32 arguments become unsigned; computed addresses above 4 GiB stay out of bounds.
+    if (ptr < 0) ptr += 4294967296;
+    if (len < 0) len += 4294967296;
+    if (ptr + len > this.size()) throw new GuestTrap(`out of bounds pointer: ${ptr}+${len}`);
+    if ((ptr & (align - 1)) !== 0) throw new GuestTrap(`misaligned pointer: ${ptr} (alignment ${align})`);
+    return ptr;
+  }
+
+  u32(ptr: number): number {
+    const at = this.check(ptr, 4, 4); // check() refreshes the view: call it first
+    return this.view.getUint32(at, true);
+  }
+
+  u64(ptr: number): bigint {
+    const at = this.check(ptr, 8, 8);
+    return this.view.getBigUint64(at, true);
+  }
+
+  /** A view of guest bytes (valid until the next call that may grow memory). */
+  bytes(ptr: number, len: number): Uint8Array {
+    ptr = this.check(ptr, len);
+    return this.u8.subarray(ptr, ptr + (len < 0 ? len + 4294967296 : len));
+  }
+
+  /** A guest string; invalid UTF-8 is EILSEQ (thrown as its errno by the caller's mapping). */
+  string(ptr: number, len: number): string {
+    const bytes = this.bytes(ptr, len);
+    try {
+      return decoder.decode(bytes);
+    } catch {
+      throw 25; // EILSEQ
+    }
+  }
+
+  setU8(ptr: number, v: number): void {
+    ptr = this.check(ptr, 1);
+    this.u8[ptr] = v;
+    this.mark?.(ptr, 1);
+  }
+
+  setU16(ptr: number, v: number): void {
+    ptr = this.check(ptr, 2, 2);
+    this.view.setUint16(ptr, v, true);
+    this.mark?.(ptr, 2);
+  }
+
+  setU32(ptr: number, v: number): void {
+    ptr = this.check(ptr, 4, 4);
+    this.view.setUint32(ptr, v, true);
+    this.mark?.(ptr, 4);
+  }
+
+  setU64(ptr: number, v: bigint): void {
+    ptr = this.check(ptr, 8, 8);
+    this.view.setBigUint64(ptr, v, true);
+    this.mark?.(ptr, 8);
+  }
+
+  /** Raw access for struct writers: check() and mark() the whole struct around them. */
+  dataView(): DataView {
+    this.refresh();
+    return this.view;
+  }
+
+  write(ptr: number, data: Uint8Array): void {
+    ptr = this.check(ptr, data.length);
+    this.u8.set(data, ptr);
+    this.mark?.(ptr, data.length);
+  }
+
+  /** Marks a range written through dataView(). */
+  touched(ptr: number, len: number): void {
+    this.mark?.(ptr, len);
+  }
+}
