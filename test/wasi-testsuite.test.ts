@@ -15,10 +15,11 @@ import { observed } from './helpers.js';
 const SUITE = join(import.meta.dirname, 'wasi-testsuite');
 const REUSED_RUNS = 5;
 
-/** How a wasip1 module is run: today only through jco's preview1 command adapter. */
-type Preview1Path = 'adapter';
+/** How a wasip1 module is run: natively (the default) or through jco's preview1 command adapter. */
+type Preview1Path = 'native' | 'adapter';
 const PATHS: Record<Preview1Path, CreateOptions> = {
-  adapter: {},
+  native: { preview1: 'native' },
+  adapter: { preview1: 'adapter' },
 };
 
 /**
@@ -28,6 +29,7 @@ const PATHS: Record<Preview1Path, CreateOptions> = {
  */
 interface Expected { reason: string; reusedDiffers?: string }
 const EXPECTED_FAILURES: Record<Preview1Path, Record<string, Expected>> = {
+  native: {},
   adapter: {
     'assemblyscript/proc_exit-failure': { reason: 'the adapter imports only the result-typed exit: exit(33) becomes 1' },
     'assemblyscript/args_get-multiple-arguments': {
@@ -114,7 +116,7 @@ for (const path of Object.keys(PATHS) as Preview1Path[]) {
         if (known) expect(problems, `${c.id} is listed as an expected failure (${known.reason}) but passes: update the table`).not.toEqual([]);
         else expect(problems, `stderr: ${fresh.stderr.slice(0, 2000)}`).toEqual([]);
 
-        const reused = await ReusableInstance.create(c.wasm, create);
+        const reused = await ReusableInstance.create(c.wasm, { ...create, verifyRestore: true });
         const differences: string[] = [];
         for (let k = 0; k < REUSED_RUNS; k++) {
           const r = observed(await reused.run({ args }));

@@ -31,7 +31,7 @@ export class FdTable {
 
   rebuild(): void {
     if (!this.changed) return;
-    for (const e of this.used.values()) if (e.kind === 'file') e.desc[Symbol.dispose]();
+    for (const e of this.used.values()) if (e.kind === 'file') e.desc[Symbol.dispose]?.();
     this.used.clear();
     this.free = [];
     this.highest = -1;
@@ -90,7 +90,7 @@ export class FdTable {
     this.addFree(fd);
     this.changed = true;
     // Stdio streams belong to the host and serve every run: only the number goes.
-    if (e.kind === 'file' || e.kind === 'dir') e.desc[Symbol.dispose]();
+    if (e.kind === 'file' || e.kind === 'dir') e.desc[Symbol.dispose]?.();
   }
 
   renumber(from: number, to: number): void {
@@ -103,7 +103,7 @@ export class FdTable {
     this.used.delete(from);
     this.addFree(from);
     const old = this.used.get(to);
-    if (old && (old.kind === 'file' || old.kind === 'dir')) old.desc[Symbol.dispose]();
+    if (old && (old.kind === 'file' || old.kind === 'dir')) old.desc[Symbol.dispose]?.();
     this.free = this.free.filter((n) => n !== to);
     this.used.set(to, e);
     if (to > this.highest) this.highest = to;

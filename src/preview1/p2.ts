@@ -47,7 +47,7 @@ export interface Descriptor {
   unlinkFileAt(path: string): void;
   metadataHash(): { upper: bigint; lower: bigint };
   metadataHashAt(pathFlags: Flags, path: string): { upper: bigint; lower: bigint };
-  [Symbol.dispose](): void;
+  [Symbol.dispose]?(): void;
 }
 
 export interface P2 {
