@@ -32,6 +32,8 @@ export const EXPORT_VPAGES = '__rewind_vpages';
 export const EXPORT_VBYTES = '__rewind_vbytes';
 /** An address that is beyond every real memory (they stay below 65536 pages). */
 const TRAP_ADDRESS = -1;
+/** OR-ed into an out-of-range atomic's address: beyond every real memory, low bits kept. */
+const ATOMIC_TRAP_BITS = 0xfffff000 | 0;
 
 /** Bytes accessed by SIMD loads (binaryen op -> width). */
 const SIMD_LOAD_BYTES = new Map<number, number>([
@@ -138,22 +140,26 @@ export class AccessRewriter {
 
   /**
    * `ptr` clamped: itself when [ptr+offset, ptr+offset+bytes) is inside the
-   * guest's memory, else `trapAt` (an address at which the access traps).
+   * guest's memory, else an address at which the access traps: `trapAt`, or
+   * for atomics ptr | ATOMIC_TRAP_BITS, which keeps the low bits, since V8
+   * checks an atomic's alignment before its bounds (so the trap message is
+   * the one a fresh instance gives).
    */
-  private clamp(ptr: number, offset: number, bytes: number, trapAt: number): number {
+  private clamp(ptr: number, offset: number, bytes: number, trapAt: number, atomic: boolean): number {
     const m = this.m;
     const t = this.tmp();
     const end = offset + bytes;
-    if (end > 0xffffffff) return m.block(null, [m.drop(ptr), m.i32.const(trapAt)], i32);
+    const trap = atomic ? m.i32.or(m.local.get(t, i32), m.i32.const(ATOMIC_TRAP_BITS)) : m.i32.const(trapAt);
+    if (end > 0xffffffff) return m.block(null, [m.local.set(t, ptr), trap], i32);
     return m.select(
       m.i64.le_u(m.i64.add(m.i64.extend_u(m.local.get(t, i32)), m.i64.const(BigInt(end) as never)), m.global.get(G_VBYTES, i64)),
       m.local.tee(t, ptr, i32),
-      m.i32.const(trapAt),
+      trap,
     );
   }
 
-  private load(expr: number, cls: any, bytes: number): number {
-    cls.setPtr(expr, this.clamp(cls.getPtr(expr), cls.getOffset(expr), bytes, TRAP_ADDRESS));
+  private load(expr: number, cls: any, bytes: number, atomic = false): number {
+    cls.setPtr(expr, this.clamp(cls.getPtr(expr), cls.getOffset?.(expr) ?? 0, bytes, TRAP_ADDRESS, atomic));
     return expr;
   }
 
@@ -162,15 +168,17 @@ export class AccessRewriter {
    * the write runs with it. An out-of-range write is clamped so that
    * address + offset is 0xFFFFF000, whose chunk is JUNK_CHUNK (restore
    * clears it) and which is beyond every real memory, so the write traps.
+   * An atomic one keeps its low bits (see clamp) and marks JUNK_CHUNK.
    */
-  private store(expr: number, cls: any, bytes: number): number {
+  private store(expr: number, cls: any, bytes: number, atomic = false): number {
     const m = this.m;
     const offset = cls.getOffset(expr) as number;
     const trapAt = (JUNK_CHUNK << CHUNK_SHIFT) - offset | 0;
     const t = this.tmp();
-    const clamped = this.clamp(cls.getPtr(expr), offset, bytes, trapAt);
+    const clamped = this.clamp(cls.getPtr(expr), offset, bytes, trapAt, atomic);
     cls.setPtr(expr, m.local.get(t, i32));
-    const chunk = m.i32.shr_u(m.i32.add(m.local.get(t, i32), m.i32.const(offset | 0)), m.i32.const(CHUNK_SHIFT));
+    let chunk = m.i32.shr_u(m.i32.add(m.local.get(t, i32), m.i32.const(offset | 0)), m.i32.const(CHUNK_SHIFT));
+    if (atomic) chunk = m.select(m.i32.ge_u(m.local.get(t, i32), m.i32.const(ATOMIC_TRAP_BITS)), m.i32.const(JUNK_CHUNK), chunk);
     return m.block(null, [
       m.local.set(t, clamped),
       m.i32.store8(0, 1, chunk, m.i32.const(1), MAP),
@@ -184,11 +192,15 @@ export class AccessRewriter {
     switch (id) {
       case binaryen.MemorySizeId: return m.call(F_SIZE, [], i32);
       case binaryen.MemoryGrowId: return m.call(F_GROW, [B.MemoryGrow.getDelta(expr)], i32);
-      case binaryen.LoadId: return this.load(expr, B.Load, B.Load.getBytes(expr));
+      case binaryen.LoadId: return this.load(expr, B.Load, B.Load.getBytes(expr), B.Load.isAtomic(expr));
       case binaryen.SIMDLoadId: return this.load(expr, B.SIMDLoad, SIMD_LOAD_BYTES.get(B.SIMDLoad.getOp(expr))!);
-      case binaryen.StoreId: return this.store(expr, B.Store, B.Store.getBytes(expr));
-      case binaryen.AtomicRMWId: return this.store(expr, B.AtomicRMW, B.AtomicRMW.getBytes(expr));
-      case binaryen.AtomicCmpxchgId: return this.store(expr, B.AtomicCmpxchg, B.AtomicCmpxchg.getBytes(expr));
+      case binaryen.StoreId: return this.store(expr, B.Store, B.Store.getBytes(expr), B.Store.isAtomic(expr));
+      case binaryen.AtomicRMWId: return this.store(expr, B.AtomicRMW, B.AtomicRMW.getBytes(expr), true);
+      case binaryen.AtomicCmpxchgId: return this.store(expr, B.AtomicCmpxchg, B.AtomicCmpxchg.getBytes(expr), true);
+      // binaryen.js does not expose their static offset: checked as if it were 0
+      // (they read and write no guest data: wait traps on an unshared memory).
+      case binaryen.AtomicNotifyId: return this.load(expr, B.AtomicNotify, 4, true);
+      case binaryen.AtomicWaitId: return this.load(expr, B.AtomicWait, B.AtomicWait.getExpectedType(expr) === i64 ? 8 : 4, true);
       case binaryen.SIMDLoadStoreLaneId: {
         const bytes = SIMD_LANE_BYTES.get(B.SIMDLoadStoreLane.getOp(expr))!;
         return B.SIMDLoadStoreLane.isStore(expr) ? this.store(expr, B.SIMDLoadStoreLane, bytes) : this.load(expr, B.SIMDLoadStoreLane, bytes);
@@ -219,7 +231,7 @@ export class AccessRewriter {
     B.MemoryInit.setSize(expr, get(n));
     return m.block(null, [
       ...sets,
-      m.if(m.i32.and(m.global.get(dropped, i32), m.i32.or(get(s), get(n))), m.local.set(s, m.i32.const(TRAP_ADDRESS))),
+      m.if(m.i32.and(m.global.get(dropped, i32), m.i32.ne(m.i32.or(get(s), get(n)), m.i32.const(0))), m.local.set(s, m.i32.const(TRAP_ADDRESS))),
       m.if(inRange(m, get(d), get(n)), m.call(F_MARK, [get(d), get(n)], none), m.local.set(d, m.i32.const(TRAP_ADDRESS))),
       expr,
     ], none);
