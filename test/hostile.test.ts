@@ -6,50 +6,18 @@
 // the last bytes of memory, beyond it, or above the virtual size after a
 // grow; hostile-mem.c does the same through wasi-libc (run-once `_start`).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ReusableInstance, type RunOptions, type RunResult } from '../src/index.js';
+import { ReusableInstance, type RunOptions } from '../src/index.js';
 import { UnsupportedModuleError } from '../src/errors.js';
 import { rewriteModule } from '../src/rewrite/instrument.js';
+import { build, op, OPS, program, sameAsFresh, startBytes } from './support/hostile-ops.js';
 
-const build = (name: string) => join(import.meta.dirname, 'fixtures', 'build', `${name}.wasm`);
-const OPS = build('hostile-ops');
 const MEM = build('hostile-mem');
-
-/** One operation of hostile-ops.wat: op, a, b, c (13 bytes). */
-export function op(code: number, a = 0, b = 0, c = 0): Buffer {
-  const x = Buffer.alloc(13);
-  x[0] = code;
-  x.writeUInt32LE(a >>> 0, 1);
-  x.writeUInt32LE(b >>> 0, 5);
-  x.writeUInt32LE(c >>> 0, 9);
-  return x;
-}
-export const program = (...ops: Buffer[]): RunOptions => ({ stdin: Buffer.concat(ops) });
-
-function observed(r: RunResult) {
-  return { exitCode: r.exitCode, stdout: r.stdout.toString('hex'), stderr: r.stderr.toString('latin1'), trap: r.trap && { kind: r.trap.kind, message: r.trap.message } };
-}
-
-/** Runs the sequence on fresh instances and on one reused instance; every run must match. */
-export async function sameAsFresh(file: string, runs: RunOptions[]) {
-  const fresh = await ReusableInstance.create(file, { strategy: 'reinstantiate' });
-  const reused = await ReusableInstance.create(file, { verifyRestore: true });
-  const results = [];
-  for (const [i, run] of runs.entries()) {
-    const want = observed(await fresh.run(run));
-    expect(observed(await reused.run(run)), `run ${i}`).toEqual(want);
-    results.push(want);
-  }
-  reused.reset(); // verifies the restore after the last run too
-  return results;
-}
 
 /** The guest's memory size in bytes at the start of a run (as a fresh instance sees it). */
 let END = 0;
 beforeAll(async () => {
-  const inst = await ReusableInstance.create(OPS, { strategy: 'reinstantiate' });
-  END = (await inst.run(program(op(0x32)))).stdout.readUInt32LE(0) * 65536;
+  END = await startBytes();
 });
 
 describe('memory bookkeeping is out of the guest\'s reach', () => {
