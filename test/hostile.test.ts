@@ -196,3 +196,21 @@ describe('randomized access sequences (seeded)', () => {
     await sameAsFresh(OPS, runs);
   }, 120_000);
 });
+
+describe('binaryen diagnostics', () => {
+  it('stay off stderr while preparing, unless WASI_REWIND_DEBUG is set', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const prepare = (env: Record<string, string>) => spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e',
+      `const { prepare } = await import(${JSON.stringify(join(import.meta.dirname, '..', 'src', 'prepare.ts'))}); await prepare(${JSON.stringify(OPS)});`], {
+      env: { ...process.env, WASI_REWIND_CACHE: mkdtempSync(join(tmpdir(), 'rewind-quiet-')), ...env }, encoding: 'utf8', cwd: join(import.meta.dirname, '..'),
+    });
+    const quiet = prepare({ WASI_REWIND_DEBUG: '' });
+    expect(quiet.status).toBe(0);
+    expect(quiet.stderr).toBe('');
+    const debug = prepare({ WASI_REWIND_DEBUG: '1' });
+    expect(debug.stderr).toMatch(/warning: unknown name subsection/);
+  }, 120_000);
+});

@@ -4,7 +4,7 @@
 
 /** Runs `fn` with process.stderr writes dropped (unless WASI_REWIND_DEBUG is set). */
 export function quietly<T>(fn: () => T): T {
-  if (process.env.WASI_REWIND_DEBUG) return fn();
+  if (process.env.WASI_REWIND_DEBUG) return fn(); // any non-empty value
   const stderr = process.stderr;
   const write = stderr.write;
   stderr.write = (() => true) as typeof stderr.write;

@@ -7,11 +7,12 @@
 // snapshot size and the real size are cleared by a rewind, with an exported
 // helper (a loop in wasm instead of an entry-by-entry loop of calls from JS).
 //
-// Imported tables (jco's shim tables) are left as they are: their defining
-// module virtualises them only for its own instructions.
+// Imported tables (jco's shim tables, filled by active segments) are only
+// read by their importers; a module writing a table it imports is rejected.
 // table.fill/copy/init and elem.drop cannot be rewritten with binaryen.js
 // (it exposes no accessors for them): walk.ts rejects modules using them.
 import binaryen from 'binaryen';
+import { UnsupportedModuleError } from '../errors.js';
 import { EXPORT_TABLE_CLEAR_PREFIX, EXPORT_TABLE_PREFIX, type TableInfo } from './info.js';
 
 const { i32, none } = binaryen;
@@ -62,6 +63,11 @@ export class TableRewriter {
   /** Returns the replacement for a table instruction on a virtualised table, or null. */
   rewrite(expr: number, id: number, newLocal: (type?: number) => number): number | null {
     const m = this.m;
+    // Writes to an imported table would bypass its definer's virtual size.
+    if (id === binaryen.TableSetId || id === binaryen.TableGrowId) {
+      const table = id === binaryen.TableSetId ? B.TableSet.getTable(expr) : B.TableGrow.getTable(expr);
+      if (!this.virtual.has(table)) throw new UnsupportedModuleError('a core module that writes to a table it imports is not supported');
+    }
     switch (id) {
       case binaryen.TableSizeId: {
         const v = this.virtual.get(B.TableSize.getTable(expr));
