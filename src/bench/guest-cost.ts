@@ -2,8 +2,7 @@
 // checks against the virtual size, store tracking) instance against a fresh
 // UNINSTRUMENTED one (jco's output as is), and the memory restore of a
 // 64 MiB memory with one dirtied 64 KiB page.
-import { CHUNKS_PER_PAGE, PAGE } from '../rewrite/info.js';
-import { EXPORT_VBYTES, EXPORT_VPAGES } from '../rewrite/memory-access.js';
+import { CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, PAGE } from '../rewrite/info.js';
 import { TrackedMemory } from '../memory/tracked-memory.js';
 import { ReusableInstance, type CreateOptions, type RunOptions } from '../index.js';
 

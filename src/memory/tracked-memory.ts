@@ -7,8 +7,9 @@
 // above the snapshot's size so that the next memory.grow hands the guest
 // zeroed pages, as a fresh memory would.
 import { RestoreError } from '../errors.js';
-import { CHUNK, CHUNK_SHIFT, CHUNKS_PER_PAGE, JUNK_CHUNK, MAP_BYTES, MAP_PAGES, PAGE, type MemoryInfo } from '../rewrite/info.js';
-import { EXPORT_VBYTES, EXPORT_VPAGES } from '../rewrite/memory-access.js';
+import {
+  CHUNK, CHUNK_SHIFT, CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, JUNK_CHUNK, MAP_PAGES, PAGE, type MemoryInfo,
+} from '../rewrite/info.js';
 import { DirtyScan } from './dirty-scan.js';
 
 export class TrackedMemory {

@@ -1,5 +1,6 @@
 // What the rewriter learnt about a core module and what it added to it. The
-// runtime needs this to wire the reserved imports and find the state exports.
+// runtime needs this to wire the reserved imports and find the state exports
+// (this file must not import binaryen: the runtime loads it).
 
 /** Namespace of the imports the rewriter adds; a guest module may not import from it. */
 export const REWIND_NS = 'wasi-rewind';
@@ -8,6 +9,9 @@ export const EXPORT_MEMORY = '__rewind_memory';
 export const EXPORT_GLOBAL_PREFIX = '__rewind_global_';
 export const EXPORT_TABLE_PREFIX = '__rewind_table_';
 export const EXPORT_TABLE_CLEAR_PREFIX = '__rewind_table_clear_';
+/** The defining module's virtual-size globals (importers get them from the linker). */
+export const EXPORT_VPAGES = '__rewind_vpages';
+export const EXPORT_VBYTES = '__rewind_vbytes';
 export const PAGE = 65536;
 /** Dirty tracking granularity: 4 KiB chunks (a 64 KiB page is too coarse for small runs). */
 export const CHUNK_SHIFT = 12;

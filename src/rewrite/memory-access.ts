@@ -11,7 +11,7 @@
 //  - every write marks its 4 KiB chunk in the dirty map, a memory of its own
 //    that no guest instruction names.
 import binaryen from 'binaryen';
-import { CHUNK_SHIFT, JUNK_CHUNK, REWIND_NS } from './info.js';
+import { CHUNK_SHIFT, EXPORT_VBYTES, EXPORT_VPAGES, JUNK_CHUNK, REWIND_NS } from './info.js';
 
 const { i32, i64, none } = binaryen;
 /** binaryen.js's per-expression classes (getters/setters) are missing from its typings. */
@@ -27,9 +27,6 @@ const F_FILL = '__rewind_fill';
 const F_COPY = '__rewind_copy';
 const F_MARK = '__rewind_mark_range';
 export const MEMORY_HELPERS = [F_SIZE, F_GROW, F_FILL, F_COPY, F_MARK];
-/** Export names of the defining module's size globals (importers get them from the linker). */
-export const EXPORT_VPAGES = '__rewind_vpages';
-export const EXPORT_VBYTES = '__rewind_vbytes';
 /** An address that is beyond every real memory (they stay below 65536 pages). */
 const TRAP_ADDRESS = -1;
 /** OR-ed into an out-of-range atomic's address: beyond every real memory, low bits kept. */
