@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { runBench } from '../src/cli/bench.js';
 import { htmlReport, textTable } from '../src/bench/report.js';
 import { measureResetScaling } from '../src/bench/reset-scaling.js';
+import { guestCostTable, measureGuestCost } from '../src/bench/guest-cost.js';
 import type { Workload } from '../src/bench/measure.js';
 
 const require = createRequire(import.meta.url);
@@ -51,8 +52,13 @@ const report = {
   measurements,
   baselineMode,
   resetScaling: await measureResetScaling(fixture('touch')),
+  guestCost: await measureGuestCost([
+    { program: 'store-heavy (C, 4 MiB)', file: fixture('boundary-churn'), run: { args: ['8'] }, runs: Math.max(3, Math.ceil(20 * scale)) },
+    { program: 'ruby script (no post-init)', ...ruby, options: { ...ruby.options, init: false }, run: {}, runs: Math.max(3, Math.ceil(20 * scale)) },
+  ]),
 };
 process.stdout.write(`\n${textTable(report)}`);
+process.stdout.write(`\nisolation cost (guest time; reset of memory alone)\n\n${guestCostTable(report.guestCost)}`);
 const out = new URL('./results/', import.meta.url).pathname;
 await mkdir(out, { recursive: true });
 await writeFile(`${out}report.json`, JSON.stringify(report, null, 2));

@@ -1,60 +1,94 @@
 // The snapshot of one instantiated component: memories, the modules' own
-// mutable globals and tables, and the glue's bindings. restore() puts all of
-// them back; memory work is proportional to the pages a run dirtied.
+// mutable globals (including the rewriter's virtual table sizes and
+// data-drop flags) and tables, and the glue's bindings. restore() puts all
+// of them back; memory work is proportional to the chunks a run dirtied,
+// table work to the entries it added (or to the table, if it set entries).
 import type { CoreLinker } from './core/linker.js';
+import { RestoreError } from './errors.js';
 import { GlueState } from './glue/state.js';
 import type { GlueBindings } from './glue/patch.js';
 
-interface TableImage { table: WebAssembly.Table; entries: unknown[] }
+interface Virtual { size: WebAssembly.Global; dirty: WebAssembly.Global; clear: (from: number, count: number) => void }
+interface TableImage { name: string; table: WebAssembly.Table; entries: unknown[]; virtual: Virtual | null }
 
 export class StateSnapshot {
-  private readonly globals: { global: WebAssembly.Global; value: unknown }[] = [];
+  private readonly globals: { name: string; global: WebAssembly.Global; value: unknown }[] = [];
   private readonly tables: TableImage[] = [];
   private readonly glue: GlueState;
 
   constructor(private readonly linker: CoreLinker, bindings: GlueBindings) {
     for (const m of linker.memories) m.snapshot();
-    for (const { info, exports } of linker.instances) {
+    // Tables only change at run time if some module has table-writing
+    // instructions; otherwise their post-instantiation contents are final.
+    const tablesChange = linker.instances.some((i) => i.info.mutatesTables);
+    linker.instances.forEach(({ info, exports }, n) => {
       for (const name of info.globals) {
         const global = exports[name] as WebAssembly.Global;
-        this.globals.push({ global, value: global.value });
+        this.globals.push({ name: `${n}.${name}`, global, value: global.value });
       }
-      // Tables only change at run time if some module has table-writing
-      // instructions; otherwise their post-instantiation contents are final.
-      if (!linker.instances.some((i) => i.info.mutatesTables)) continue;
-      for (const name of info.tables) {
+      if (!tablesChange) return;
+      info.tables.forEach((name, i) => {
         const table = exports[name] as WebAssembly.Table;
-        this.tables.push({ table, entries: Array.from({ length: table.length }, (_, i) => table.get(i)) });
-      }
-    }
+        const v = info.virtualTables[i];
+        const virtual = v
+          ? { size: exports[v.size] as WebAssembly.Global, dirty: exports[v.dirty] as WebAssembly.Global, clear: exports[v.clear] as Virtual['clear'] }
+          : null;
+        const length = virtual ? (virtual.size.value as number) : table.length;
+        this.tables.push({ name: `${n}.${name}`, table, virtual, entries: Array.from({ length }, (_, k) => table.get(k)) });
+      });
+    });
     this.glue = new GlueState(bindings);
   }
 
   /** Returns the number of 4 KiB memory chunks copied back or zeroed. */
   restore(): number {
-    let pages = 0;
-    for (const m of this.linker.memories) pages += m.restore();
+    let chunks = 0;
+    for (const m of this.linker.memories) chunks += m.restore();
+    // Before the globals: the virtual sizes and dirty flags say what a run did.
+    for (const t of this.tables) restoreTable(t);
     for (const { global, value } of this.globals) global.value = value;
-    for (const { table, entries } of this.tables) {
-      for (let i = 0; i < table.length; i++) {
-        const v = i < entries.length ? entries[i] : null;
-        if (table.get(i) !== v) table.set(i, v as never);
-      }
-    }
     this.glue.restore();
-    return pages;
+    return chunks;
   }
 
+  /** Full check that everything the snapshot covers equals it (tests and `verifyRestore`). */
   verify(): void {
     for (const m of this.linker.memories) m.verify();
+    for (const { name, global, value } of this.globals) {
+      if (!Object.is(global.value, value)) throw new RestoreError(`global ${name} is ${global.value} after restore, the snapshot has ${value}`);
+    }
+    for (const { name, table, entries, virtual } of this.tables) {
+      const length = virtual ? (virtual.size.value as number) : table.length;
+      if (length !== entries.length) throw new RestoreError(`table ${name} has ${length} entries after restore, the snapshot has ${entries.length}`);
+      for (let i = 0; i < table.length; i++) {
+        if (table.get(i) !== (i < entries.length ? entries[i] : null)) throw new RestoreError(`table ${name} entry ${i} differs from the snapshot after restore`);
+      }
+    }
+    this.glue.verify();
   }
 
   /** Figures that must stay flat across runs. */
   stats() {
     return {
-      memoryPages: this.linker.memories.map((m) => m.vpages.value as number),
+      memoryPages: this.linker.memories.map((m) => m.vpages.value),
       realMemoryBytes: this.linker.memories.map((m) => m.memory!.buffer.byteLength),
       glueEntries: this.glue.size(),
     };
+  }
+}
+
+function restoreTable({ table, entries, virtual }: TableImage): void {
+  if (virtual) {
+    // Entries above the snapshot size were handed out by table.grow (set to
+    // its init value) or set after it: back to null, as never-used entries are.
+    const size = virtual.size.value as number;
+    if (size > entries.length) virtual.clear(entries.length, size - entries.length);
+    if (!virtual.dirty.value) return;
+  }
+  // A virtual table's entries from the snapshot size up are null at this point.
+  const end = virtual ? entries.length : table.length;
+  for (let i = 0; i < end; i++) {
+    const v = i < entries.length ? entries[i] : null;
+    if (table.get(i) !== v) table.set(i, v as never);
   }
 }

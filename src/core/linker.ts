@@ -1,10 +1,10 @@
 // The `instantiateCore` hook handed to jco's glue. It instantiates our
 // rewritten core modules synchronously, supplies the reserved `wasi-rewind`
-// imports (one TrackedMemory per linear memory, shared by every module that
-// imports it), and notes where host functions may write into guest memory:
+// imports (one TrackedMemory per linear memory, with its dirty map and size
+// globals shared by every module that imports it), and notes where host functions may write into guest memory:
 // glue trampolines write results behind the return pointer (the last
 // argument), and the glue writes into blocks from an exported `cabi_realloc`.
-import { InstantiationError, UnsupportedModuleError } from '../errors.js';
+import { InstantiationError } from '../errors.js';
 import { TrackedMemory } from '../memory/tracked-memory.js';
 import { EXPORT_MEMORY, MAX_PAGES, REWIND_NS, type ModuleInfo } from '../rewrite/info.js';
 
@@ -36,16 +36,16 @@ export class CoreLinker {
       if (imported) {
         memory = this.byMemory.get(imports[imported.module]?.[imported.base] as WebAssembly.Memory);
         if (!memory) throw new InstantiationError(`memory import ${imported.module}.${imported.base} is not a memory of this component`);
-        if (!memory.tracked) throw new UnsupportedModuleError('a module imports a fixed-size memory, which cannot hold a dirty map');
+        linked[REWIND_NS] = memory.imports;
       } else {
         memory = new TrackedMemory(info.memory, this.limitPages);
+        linked[REWIND_NS] = memory.definerImports;
       }
-      linked[REWIND_NS] = memory.imports;
     }
     const instance = new WebAssembly.Instance(module, linked as WebAssembly.Imports);
     if (memory && !info.memory!.imported) {
-      memory.memory = instance.exports[EXPORT_MEMORY] as WebAssembly.Memory;
-      this.byMemory.set(memory.memory, memory);
+      memory.attach(instance.exports, instance.exports[EXPORT_MEMORY] as WebAssembly.Memory);
+      this.byMemory.set(memory.memory!, memory);
       this.memories.push(memory);
     }
     const exports: WebAssembly.Exports = { ...instance.exports };

@@ -6,12 +6,16 @@
 // exports) is fixed after instantiation and left alone.
 // Each binding gets its own restore closure, built once: resets run often
 // and most bindings are empty containers or untouched counters.
+import { RestoreError } from '../errors.js';
 import { GLUE_STATE_KEY, type GlueBindings } from './patch.js';
 
 type Restorer = () => void;
+/** Returns what differs from the snapshot, or null. */
+type Checker = () => string | null;
 
 export class GlueState {
   private readonly restorers: { name: string; restore: Restorer }[] = [];
+  private readonly checkers: { name: string; check: Checker }[] = [];
   private readonly containers: (() => unknown)[] = [];
 
   constructor(bindings: GlueBindings) {
@@ -23,13 +27,25 @@ export class GlueState {
         this.add(name, () => {
           if (value.value !== saved) value.value = saved;
         });
+        this.checkers.push({ name, check: () => (Object.is(value.value, saved) ? null : `is ${value.value}, was ${saved}`) });
       } else if (isContainer(value) && !isApi(value)) {
         this.add(name, containerRestorer(value));
         if (set) this.add(name, () => get() !== value && set(value));
         this.containers.push(get);
+        const check = containerChecker(value);
+        this.checkers.push({ name, check: () => (get() !== value ? 'is another object' : check()) });
       } else if (set && isPrimitive(value)) {
         this.add(name, () => get() !== value && set(value));
+        this.checkers.push({ name, check: () => (Object.is(get(), value) ? null : `is ${String(get())}, was ${String(value)}`) });
       }
+    }
+  }
+
+  /** Throws a RestoreError naming the first binding that differs from the snapshot. */
+  verify(): void {
+    for (const { name, check } of this.checkers) {
+      const problem = check();
+      if (problem) throw new RestoreError(`glue binding ${name} differs from the snapshot after restore: ${problem}`);
     }
   }
 
@@ -115,6 +131,42 @@ function containerRestorer(target: unknown): Restorer {
     for (const k of keys) if (obj[k] !== copy[k]) obj[k] = copy[k];
     // Object.keys is served from V8's enum cache; walk the keys only if some were added.
     if (Object.keys(obj).length !== keys.length) for (const k of Object.keys(obj)) if (!(k in copy)) delete obj[k];
+  };
+}
+
+/** Compares a container with a copy of it taken now (one level deep, as restored). */
+function containerChecker(target: unknown): Checker {
+  if (target instanceof Map) {
+    const copy = [...target];
+    return () => (target.size === copy.length && copy.every(([k, v]) => target.has(k) && target.get(k) === v) ? null : 'map entries differ');
+  }
+  if (target instanceof Set) {
+    const copy = [...target];
+    return () => (target.size === copy.length && copy.every((v) => target.has(v)) ? null : 'set members differ');
+  }
+  if (Array.isArray(target)) {
+    const items = [...target];
+    const props = Object.keys(target).filter((k) => !/^\d+$/.test(k)).map((k) => {
+      const value = (target as any)[k];
+      return { k, value, check: isContainer(value) ? containerChecker(value) : undefined };
+    });
+    return () => {
+      if (target.length !== items.length || items.some((v, i) => target[i] !== v)) return 'array items differ';
+      for (const p of props) {
+        if ((target as any)[p.k] !== p.value) return `property ${p.k} differs`;
+        const problem = p.check?.();
+        if (problem) return `property ${p.k}: ${problem}`;
+      }
+      return null;
+    };
+  }
+  const obj = target as Record<string, unknown>;
+  const copy = { ...obj };
+  const keys = Object.keys(copy);
+  return () => {
+    const now = Object.keys(obj);
+    if (now.length !== keys.length || keys.some((k) => !Object.is(obj[k], copy[k]))) return 'object properties differ';
+    return null;
   };
 }
 

@@ -7,7 +7,11 @@ type Reply = { name: string; result?: RewriteResult; error?: { code: RewindError
 
 /** Rewrites the named core modules, in order, on one short-lived worker. */
 export async function rewriteAll(modules: [name: string, bytes: Uint8Array][]): Promise<Map<string, RewriteResult>> {
-  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url));
+  // binaryen's diagnostics (e.g. "warning: unknown name subsection") are not
+  // the user's business: the worker's stderr is dropped unless WASI_REWIND_DEBUG is set.
+  const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), { stderr: true });
+  if (process.env.WASI_REWIND_DEBUG) worker.stderr.pipe(process.stderr);
+  else worker.stderr.resume();
   try {
     const out = new Map<string, RewriteResult>();
     for (const [name, bytes] of modules) {

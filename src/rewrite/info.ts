@@ -1,40 +1,70 @@
 // What the rewriter learnt about a core module and what it added to it. The
-// runtime needs this to wire the reserved imports and find the state exports.
+// runtime needs this to wire the reserved imports and find the state exports
+// (this file must not import binaryen: the runtime loads it).
 
-/** Namespace of the imports the rewriter adds to every module with a memory. */
+/** Namespace of the imports the rewriter adds; a guest module may not import from it. */
 export const REWIND_NS = 'wasi-rewind';
 /** Reserved export names. */
 export const EXPORT_MEMORY = '__rewind_memory';
 export const EXPORT_GLOBAL_PREFIX = '__rewind_global_';
 export const EXPORT_TABLE_PREFIX = '__rewind_table_';
+export const EXPORT_TABLE_CLEAR_PREFIX = '__rewind_table_clear_';
+/** The defining module's virtual-size globals (importers get them from the linker). */
+export const EXPORT_VPAGES = '__rewind_vpages';
+export const EXPORT_VBYTES = '__rewind_vbytes';
 export const PAGE = 65536;
 /** Dirty tracking granularity: 4 KiB chunks (a 64 KiB page is too coarse for small runs). */
 export const CHUNK_SHIFT = 12;
 export const CHUNK = 1 << CHUNK_SHIFT;
 export const CHUNKS_PER_PAGE = PAGE / CHUNK;
-/** The dirty map: one byte per chunk of a 4 GiB address space, in pages reserved at the top of memory. */
+/**
+ * The dirty map: one byte per chunk of a 4 GiB address space, in a memory of
+ * its own (multi-memory) that no guest instruction names.
+ */
 export const MAP_BYTES = 2 ** (32 - CHUNK_SHIFT);
 export const MAP_PAGES = MAP_BYTES / PAGE;
-/** Largest number of 64 KiB pages a 32-bit memory can have. */
-export const MAX_PAGES = 65536;
+/**
+ * The map byte every access that is about to trap marks (its address is
+ * clamped so that it does): above every chunk a memory can have, since
+ * memories are kept below 65536 pages (see MAX_PAGES).
+ */
+export const JUNK_CHUNK = MAP_BYTES - 1;
+/**
+ * Largest number of 64 KiB pages a guest memory may have: one less than the
+ * 32-bit limit, so that an address clamped to the top 4 KiB (0xFFFFF000 and
+ * above) is always beyond the real memory and traps.
+ */
+export const MAX_PAGES = 65535;
 
 export interface MemoryInfo {
   /** Set when the memory is imported: where from. */
   imported: { module: string; base: string } | null;
-  /** Declared initial size in pages, before the reserved dirty-map page. */
+  /** Declared initial size in pages. */
   initialPages: number;
-  /** Largest size the guest may grow to, in pages. */
+  /** Largest size the guest may grow to, in pages (declared maximum, at most MAX_PAGES). */
   maxPages: number;
-  /** True when stores are tracked in a dirty map kept in reserved top pages. */
-  tracked: boolean;
+}
+
+/** A table defined by the module, with its virtual size kept in a module global. */
+export interface TableInfo {
+  /** Export name of the table. */
+  table: string;
+  /** Export name of the i32 global holding the size the guest sees. */
+  size: string;
+  /** Export name of the i32 global set to 1 by any table.set (entries below the snapshot size may differ). */
+  dirty: string;
+  /** Export name of (from, count) -> () that sets entries to null. */
+  clear: string;
 }
 
 export interface ModuleInfo {
   memory: MemoryInfo | null;
-  /** Export names of the module's own mutable globals. */
+  /** Export names of the module's own mutable globals (including the rewriter's state globals). */
   globals: string[];
   /** Export names of the module's own tables. */
   tables: string[];
+  /** The module's own tables, virtualised (same order as `tables`). */
+  virtualTables: TableInfo[];
   /** True when some instruction may change a table after instantiation. */
   mutatesTables: boolean;
 }

@@ -1,0 +1,65 @@
+// A read of a module's import and memory sections, for what binaryen.js does
+// not expose: how many memories a module has, and whether it imports from
+// the reserved namespace (a guest that did could reach the dirty map).
+import { UnsupportedModuleError } from '../errors.js';
+import { REWIND_NS } from './info.js';
+import { readU32 } from './leb.js';
+
+const IMPORT_SECTION = 2;
+const MEMORY_SECTION = 5;
+
+/** Throws an UnsupportedModuleError for more than one memory or an import from REWIND_NS. */
+export function checkSections(bytes: Uint8Array): void {
+  let memories = 0;
+  let pos = 8;
+  while (pos < bytes.length) {
+    const id = bytes[pos]!;
+    const [size, sizeLen] = readU32(bytes, pos + 1);
+    const body = pos + 1 + sizeLen;
+    if (id === IMPORT_SECTION) memories += readImports(bytes, body);
+    if (id === MEMORY_SECTION) memories += readU32(bytes, body)[0];
+    pos = body + size;
+  }
+  if (memories > 1) throw new UnsupportedModuleError(`a core module with ${memories} memories (multi-memory) is not supported`);
+}
+
+/** Returns the number of imported memories. */
+function readImports(bytes: Uint8Array, start: number): number {
+  const decoder = new TextDecoder();
+  let p = start;
+  const u32 = () => {
+    const [v, n] = readU32(bytes, p);
+    p += n;
+    return v;
+  };
+  const name = () => {
+    const len = u32();
+    const s = decoder.decode(bytes.subarray(p, p + len));
+    p += len;
+    return s;
+  };
+  const limits = () => {
+    const flags = bytes[p++]!;
+    u32();
+    if (flags & 1) u32();
+  };
+  const refType = () => {
+    const t = bytes[p++]!;
+    if (t === 0x63 || t === 0x64) u32(); // (ref null? heaptype): s33, read as LEB
+  };
+  let memories = 0;
+  const count = u32();
+  for (let i = 0; i < count; i++) {
+    const module = name();
+    const field = name();
+    if (module === REWIND_NS) throw new UnsupportedModuleError(`a core module imports ${module}.${field}: the "${REWIND_NS}" namespace is reserved`);
+    const kind = bytes[p++]!;
+    if (kind === 0) u32();
+    else if (kind === 1) { refType(); limits(); }
+    else if (kind === 2) { memories++; limits(); }
+    else if (kind === 3) { refType(); p++; }
+    else if (kind === 4) { p++; u32(); }
+    else throw new UnsupportedModuleError(`a core module has an import of unknown kind ${kind}`);
+  }
+  return memories;
+}
