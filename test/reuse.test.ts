@@ -3,6 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { ReusableInstance, type CreateOptions, type RunOptions } from '../src/index.js';
 import { fixture, fresh, observed, type Fixture } from './helpers.js';
+import { scaled } from './support/scale.js';
+
+const RUNS = scaled(1000, 20);
 
 describe('without reset (strategy none)', () => {
   it('reproduces the trap of a second run on one instance', async () => {
@@ -36,14 +39,14 @@ const cases: [Fixture, CreateOptions, RunOptions][] = [
 ];
 
 describe('snapshot reuse matches a fresh instance', () => {
-  it.each(cases)('%s: 1000 runs equal a fresh run', async (name, options, run) => {
+  it.each(cases)(`%s: ${RUNS} runs equal a fresh run`, async (name, options, run) => {
     const reference = await fresh(name, options, run);
     const inst = await ReusableInstance.create(fixture(name), options);
-    for (let k = 1; k <= 1000; k++) {
+    for (let k = 1; k <= RUNS; k++) {
       const r = await inst.run(run);
       // Full observed comparison every run; the complete file tree on a sample.
       expect(observed(r), `run ${k}`).toEqual(reference.result);
-      if (k % 100 === 1) expect(inst.files(), `files after run ${k}`).toEqual(reference.files);
+      if (k % 100 === 1 || k === RUNS) expect(inst.files(), `files after run ${k}`).toEqual(reference.files);
     }
   });
 
