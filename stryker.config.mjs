@@ -4,7 +4,8 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.mutation.config.ts' },
+  // forks: the tests need --expose-gc (execArgv), which worker threads refuse.
+  vitest: { configFile: 'vitest.mutation.config.ts', pool: 'forks' },
   checkers: ['typescript'],
   tsconfigFile: 'tsconfig.json',
   coverageAnalysis: 'perTest',
@@ -20,9 +21,9 @@ export default {
     'shims/vfs.ts',
   ],
   ignorePatterns: ['.tools', 'scratch', 'bench/results', 'reports', '.cache'],
-  // Sized for 2 cores: Stryker gives one slot to the type checker (mostly
-  // idle after its first compile) and the other two to test runners.
-  concurrency: 3,
+  // 2 cores: one type checker and one test runner; the checker's slot goes
+  // to a second test runner once every mutant is checked.
+  concurrency: 2,
   timeoutMS: 60_000,
   reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
