@@ -37,12 +37,19 @@ describe('cli', () => {
   });
 
   it('streams output to callbacks as it is written, and caps what it keeps', async () => {
-    const inst = await ReusableInstance.create(fixture('cat'), { captureLimitBytes: 10 });
+    const inst = await ReusableInstance.create(fixture('cat'), { captureLimitBytes: 16 });
+    const input = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(2);
     const seen: string[] = [];
-    const r = await inst.run({ stdin: 'x'.repeat(50), onStdout: (c) => seen.push(text(c)) });
-    expect(seen.join('')).toBe('x'.repeat(50));
+    const r = await inst.run({ stdin: input, onStdout: (c) => seen.push(text(c)) });
+    expect(seen.join('')).toBe(input); // the callback sees everything
     expect(r.truncated).toBe(true);
-    expect(r.stdout.length).toBeLessThanOrEqual(10);
+    expect(text(r.stdout)).toBe('abcdefghijklmnop'); // the head is kept, byte for byte
+    expect(text(r.stderr)).toBe('read 72 bytes\n'); // under the cap: whole
+    // The next run starts a new capture: under the cap nothing is cut.
+    const small = await inst.run({ stdin: 'xyz' });
+    expect(small.truncated).toBe(false);
+    expect(text(small.stdout)).toBe('xyz');
+    expect(text(small.stderr)).toBe('read 3 bytes\n');
   });
 });
 
