@@ -33,10 +33,16 @@ function jcoLikeScope() {
     constNumber: 7,
     exportsObject: { run: () => 0 } as Record<string, unknown>,
     noValue: null as unknown,
+    unset: undefined as unknown,
+    trapped: false,
+    taskName: 'idle',
+    bigCounter: 10n,
+    // A table with two-digit slots: every numeric key is an element, not a property.
+    bigTable: Object.assign(Array.from({ length: 12 }, (_, i) => i), { _createdReps: new Set<number>() }),
   };
 }
 
-const LETS = ['captureCnt', 'captureTable', 'bookkeeping', 'noValue', 'handleTable'];
+const LETS = ['captureCnt', 'captureTable', 'bookkeeping', 'noValue', 'handleTable', 'unset', 'trapped', 'taskName', 'bigCounter'];
 
 describe('GlueState', () => {
   it('puts every kind of binding back after a run changed it, keeping object identity', () => {
@@ -64,7 +70,16 @@ describe('GlueState', () => {
     scope.captureCnt = 6;
     scope.flag.value = 0;
     scope.noValue = { now: 'set' };
+    scope.unset = 1;
+    scope.trapped = true;
+    scope.taskName = 'running';
+    scope.bigCounter = 11n;
+    scope.bigTable[11] = 99;
+    scope.bigTable.push(12);
     state.restore();
+    expect({ unset: scope.unset, trapped: scope.trapped, taskName: scope.taskName, bigCounter: scope.bigCounter })
+      .toEqual({ unset: undefined, trapped: false, taskName: 'idle', bigCounter: 10n });
+    expect([...scope.bigTable]).toEqual(Array.from({ length: 12 }, (_, i) => i));
     expect(scope.handleTable).toBe(objects.handleTable);
     expect([...scope.handleTable]).toEqual(original.table);
     expect(scope.handleTable._createdReps).toBe(objects.handleTable._createdReps);
@@ -142,15 +157,15 @@ describe('GlueState', () => {
   it('counts container entries, handle tables with their created reps', () => {
     const scope = jcoLikeScope();
     const state = new GlueState(bindings(scope, LETS));
-    // handleTable 4 + 1 rep, captureTable 1, emptyMap 0, reps 1, emptySet 0, bookkeeping 2 keys
-    expect(state.size()).toBe(9);
+    // handleTable 4 + 1 rep, captureTable 1, emptyMap 0, reps 1, emptySet 0, bookkeeping 2 keys, bigTable 12
+    expect(state.size()).toBe(21);
     scope.handleTable.push(0, 1);
     scope.handleTable._createdReps.add(1);
     scope.emptySet.add('q');
     scope.bookkeeping.more = 1;
-    expect(state.size()).toBe(14);
+    expect(state.size()).toBe(26);
     state.restore();
-    expect(state.size()).toBe(9);
+    expect(state.size()).toBe(21);
   });
 
   it('tells API objects (exports, core instance exports) from state', () => {
