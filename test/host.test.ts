@@ -7,6 +7,7 @@ import { ReusableInstance } from '../src/index.js';
 import { Cli, ExitSignal } from '../shims/cli.js';
 import { WasiHost } from '../shims/host.js';
 import { CLOSED, createIo } from '../shims/io.js';
+import { VirtualFs } from '../shims/vfs.js';
 import { createSockets } from '../shims/sockets.js';
 import { fixture } from './helpers.js';
 
@@ -154,6 +155,59 @@ describe('filesystem', () => {
     const r = await (await ReusableInstance.create(fixture('files'))).run();
     expect(r.exitCode).toBe(1);
     expect(text(r.stderr)).toMatch(/opendir/);
+  });
+});
+
+describe('virtual fs reset (unit)', () => {
+  const make = () => new VirtualFs([{ guestPath: '/data', source: { tree: { 'a.txt': 'hello', sub: { 'b.bin': new Uint8Array([1, 2]) } } } }]);
+
+  it('puts back contents, entries and timestamps a run changed', async () => {
+    const fs = make();
+    fs.vol.symlinkSync('/data/a.txt', '/data/link');
+    fs.snapshot();
+    const before = fs.list('/');
+    await new Promise((r) => setTimeout(r, 5)); // so that changed mtimes really differ
+    fs.vol.writeFileSync('/data/a.txt', 'HELLO');
+    fs.vol.writeFileSync('/data/sub/new', 'x');
+    fs.vol.unlinkSync('/data/link');
+    fs.vol.rmSync('/data/sub/b.bin');
+    fs.dirty = true;
+    expect(fs.list('/')).not.toEqual(before);
+    fs.reset();
+    expect(fs.list('/')).toEqual(before);
+    expect(fs.dirty).toBe(false);
+  });
+
+  it('keeps changes when asked, and restores them at the next plain reset', () => {
+    const fs = make();
+    const before = fs.list('/');
+    fs.vol.writeFileSync('/data/kept', 'k');
+    fs.dirty = true;
+    fs.reset(true);
+    expect(fs.toTree()).toMatchObject({ data: { kept: new Uint8Array([107]) } });
+    fs.reset();
+    expect(fs.list('/')).toEqual(before);
+  });
+
+  it('closes descriptors a run left open, once', () => {
+    const fs = make();
+    const fd = fs.trackFd(fs.vol.openSync('/data/a.txt', 'r'));
+    fs.reset();
+    expect(() => fs.vol.fstatSync(fd)).toThrow();
+    expect(() => fs.reset()).not.toThrow(); // not closed twice
+    const other = fs.trackFd(fs.vol.openSync('/data/a.txt', 'r'));
+    fs.closeFd(other);
+    expect(() => fs.vol.fstatSync(other)).toThrow();
+    expect(() => fs.reset()).not.toThrow();
+  });
+
+  it('loads saved entries as the new snapshot', () => {
+    const fs = make();
+    const saved = fs.list('/');
+    const other = new VirtualFs([{ guestPath: '/data', source: { tree: { 'z.txt': 'z' } } }]);
+    other.load(saved);
+    expect(other.list('/')).toEqual(saved);
+    expect(other.snapshotContents).toEqual(saved);
   });
 });
 
