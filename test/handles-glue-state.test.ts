@@ -132,6 +132,29 @@ describe('GlueState', () => {
     expect(scope.captureTable.get(5)).toBe(first);
   });
 
+  it('compares every entry before skipping a restore (one changed entry of many is enough)', () => {
+    const scope = { two: new Map([[1, 'a'], [2, 'b']]), pair: new Set(['x', 'y']), row: [1, 2, 3] };
+    const state = new GlueState(bindings(scope, []));
+    scope.two.set(2, 'changed'); // same size, first entry equal
+    scope.pair.delete('y');
+    scope.pair.add('z'); // same size, first element equal
+    scope.row.splice(0, 3, 7, 8, 9); // same length, every slot changed
+    state.restore();
+    expect([...scope.two]).toEqual([[1, 'a'], [2, 'b']]);
+    expect([...scope.pair]).toEqual(['x', 'y']);
+    expect(scope.row).toEqual([1, 2, 3]);
+  });
+
+  it('treats null-prototype objects as state', () => {
+    const dict = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 });
+    const scope = { dict };
+    const state = new GlueState(bindings(scope, []));
+    dict.a = 2;
+    dict.b = 3;
+    state.restore();
+    expect({ ...dict }).toEqual({ a: 1 });
+  });
+
   it('leaves constants, values without a setter and API objects alone', () => {
     const scope = jcoLikeScope();
     const state = new GlueState(bindings(scope, LETS));
