@@ -26,6 +26,20 @@ describe('conformance cases', () => {
     expect(failures[0]).toMatch(/run 1 \(repeat 2\)/);
   });
 
+  it('equalsFresh compares the file system too: kept changes invisible in output still fail', async () => {
+    // Run 1 rewrites a.txt with the same length, so run 2 prints what a fresh
+    // instance prints; only the file contents differ (keepFsChanges keeps them).
+    const c = await loadCase(join(dir, 'files-rewound.json'));
+    c.options = { dirs: { '/data': { 'a.txt': 'hello' } }, keepFsChanges: true };
+    c.runs = [
+      { input: { files: { '/data/a.txt': '11111' } }, repeat: 1, expect: { stdout: 'a.txt 5\n', equalsFresh: false, sameEveryRun: false } },
+      { input: {}, repeat: 1, expect: { stdout: 'a.txt 5\n', equalsFresh: true, sameEveryRun: false } },
+    ];
+    expect(await runCase(c)).toEqual(['run 2: differs from a fresh instance: files /data/a.txt']);
+    c.options = { dirs: { '/data': { 'a.txt': 'hello' } } }; // rewound: the same runs pass
+    expect(await runCase(c)).toEqual([]);
+  });
+
   it('malformed case files are refused with the field named', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'rewind-case-'));
     const bad = join(tmp, 'bad.json');

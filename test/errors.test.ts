@@ -1,5 +1,5 @@
 // Bad input never crashes the host: each problem is a typed RewindError with
-// a readable message, and a small fuzz run finds nothing else.
+// a readable message (test/fuzz.test.ts covers mutated modules).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -35,7 +35,7 @@ describe('bad wasm', () => {
   });
 
   it('memories the runtime cannot take (memory64, shared) -> typed errors, not crashes', async () => {
-    await expect(ReusableInstance.create(build('memory64'))).rejects.toThrow(/memory limits|memory64/);
+    await expect(ReusableInstance.create(build('memory64'))).rejects.toThrow(/memory limits|memory64|index type used for memories/);
     await expect(ReusableInstance.create(build('memory64'))).rejects.toBeInstanceOf(RewindError);
     await expect(ReusableInstance.create(build('shared-memory'))).rejects.toBeInstanceOf(RewindError);
   });
@@ -72,33 +72,5 @@ describe('bad options', () => {
     await expect(inst.run({ args: 'not-an-array' } as never)).rejects.toThrow(InvalidOptionsError);
     await expect(inst.run({ stdin: 42 } as never)).rejects.toThrow(/stdin/);
     expect((await inst.run()).exitCode).toBe(0);
-  });
-});
-
-describe('fuzz', () => {
-  // Deterministic xorshift so a failure can be replayed.
-  let seed = 0x2545f491;
-  const rand = (n: number) => {
-    seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
-    return (seed >>> 0) % n;
-  };
-
-  it('mutated modules and components give typed errors or valid runs', async () => {
-    const sources = [readFileSync(fixture('hello')), readFileSync(build('state'))];
-    const outcomes = { ran: 0, typed: 0 };
-    for (let i = 0; i < 60; i++) {
-      const bytes = new Uint8Array(sources[i % sources.length]!);
-      for (let k = 1 + rand(4); k > 0; k--) bytes[8 + rand(bytes.length - 8)] = rand(256);
-      try {
-        const inst = await ReusableInstance.create(bytes);
-        const r = await inst.run();
-        expect(r.exitCode === null ? r.trap : r.exitCode).toBeDefined();
-        outcomes.ran++;
-      } catch (e) {
-        if (!(e instanceof RewindError)) throw new Error(`mutant ${i} threw an untyped error: ${e}`);
-        outcomes.typed++;
-      }
-    }
-    expect(outcomes.ran + outcomes.typed).toBe(60);
   });
 });

@@ -4,7 +4,10 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ReusableInstance } from '../src/index.js';
+import { Cli, ExitSignal } from '../shims/cli.js';
 import { WasiHost } from '../shims/host.js';
+import { CLOSED, createIo } from '../shims/io.js';
+import { VirtualFs } from '../shims/vfs.js';
 import { createSockets } from '../shims/sockets.js';
 import { fixture } from './helpers.js';
 
@@ -37,12 +40,89 @@ describe('cli', () => {
   });
 
   it('streams output to callbacks as it is written, and caps what it keeps', async () => {
-    const inst = await ReusableInstance.create(fixture('cat'), { captureLimitBytes: 10 });
+    const inst = await ReusableInstance.create(fixture('cat'), { captureLimitBytes: 16 });
+    const input = 'abcdefghijklmnopqrstuvwxyz0123456789'.repeat(2);
     const seen: string[] = [];
-    const r = await inst.run({ stdin: 'x'.repeat(50), onStdout: (c) => seen.push(text(c)) });
-    expect(seen.join('')).toBe('x'.repeat(50));
+    const r = await inst.run({ stdin: input, onStdout: (c) => seen.push(text(c)) });
+    expect(seen.join('')).toBe(input); // the callback sees everything
     expect(r.truncated).toBe(true);
-    expect(r.stdout.length).toBeLessThanOrEqual(10);
+    expect(text(r.stdout)).toBe('abcdefghijklmnop'); // the head is kept, byte for byte
+    expect(text(r.stderr)).toBe('read 72 bytes\n'); // under the cap: whole
+    // The next run starts a new capture: under the cap nothing is cut.
+    const small = await inst.run({ stdin: 'xyz' });
+    expect(small.truncated).toBe(false);
+    expect(text(small.stdout)).toBe('xyz');
+    expect(text(small.stderr)).toBe('read 3 bytes\n');
+  });
+});
+
+describe('cli state per run (unit)', () => {
+  const run = (over: Partial<Parameters<Cli['begin']>[0]> = {}) => ({ args: ['p'], env: [['A', '1']] as [string, string][], cwd: '/w', stdin: new Uint8Array(), ...over });
+  type Streams = { getStdin(): { read(n: bigint): Uint8Array }; getStdout(): { write(b: Uint8Array): void } };
+  const streams = (cli: Cli) => {
+    const i = cli.interfaces();
+    return { stdin: (i['wasi:cli/stdin'] as unknown as Streams).getStdin(), stdout: (i['wasi:cli/stdout'] as unknown as Streams).getStdout() };
+  };
+
+  it('serves the current run\'s args, env and cwd, and only those', () => {
+    const cli = new Cli(createIo(), 100);
+    const env = cli.interfaces()['wasi:cli/environment'];
+    cli.begin(run());
+    expect([env.getArguments(), env.getEnvironment(), env.initialCwd()]).toEqual([['p'], [['A', '1']], '/w']);
+    cli.begin(run({ args: ['q', 'r'], env: [], cwd: undefined }));
+    expect([env.getArguments(), env.getEnvironment(), env.initialCwd()]).toEqual([['q', 'r'], [], undefined]);
+  });
+
+  it('reads each run\'s stdin from its start to its end, then reports the stream closed', () => {
+    const cli = new Cli(createIo(), 100);
+    const { stdin } = streams(cli);
+    cli.begin(run({ stdin: new TextEncoder().encode('abcdef') }));
+    expect(text(stdin.read(4n))).toBe('abcd');
+    cli.begin(run({ stdin: new TextEncoder().encode('xyz') }));
+    expect(text(stdin.read(2n))).toBe('xy');
+    expect(text(stdin.read(10n))).toBe('z');
+    expect(() => stdin.read(10n)).toThrow(expect.objectContaining(CLOSED));
+  });
+
+  it('caps each stream at the limit: exactly the limit is not truncated, one byte more is', () => {
+    const cli = new Cli(createIo(), 4);
+    const { stdout } = streams(cli);
+    cli.begin(run());
+    stdout.write(new TextEncoder().encode('ab'));
+    stdout.write(new TextEncoder().encode('cd'));
+    expect(cli.end()).toEqual({ stdout: Buffer.from('abcd'), stderr: Buffer.alloc(0), truncated: false });
+    cli.begin(run());
+    stdout.write(new TextEncoder().encode('abcde'));
+    stdout.write(new TextEncoder().encode('f'));
+    expect(cli.end()).toEqual({ stdout: Buffer.from('abcd'), stderr: Buffer.alloc(0), truncated: true });
+    cli.begin(run()); // a new run starts with an empty, untruncated capture
+    expect(cli.end()).toEqual({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), truncated: false });
+  });
+
+  it('keeps written bytes even if the guest reuses its buffer afterwards', () => {
+    const cli = new Cli(createIo(), 100);
+    const { stdout } = streams(cli);
+    cli.begin(run());
+    const buf = new TextEncoder().encode('one');
+    stdout.write(buf);
+    buf.set(new TextEncoder().encode('two'));
+    stdout.write(buf);
+    expect(text(cli.end().stdout)).toBe('onetwo');
+  });
+
+  it('turns both exits into an ExitSignal with the code, never a process exit', () => {
+    const exit = new Cli(createIo(), 1).interfaces()['wasi:cli/exit'];
+    const code = (f: () => unknown) => { try { f(); } catch (e) { return e instanceof ExitSignal ? e.code : e; } return 'returned'; };
+    expect(code(() => exit.exit({ tag: 'ok' }))).toBe(0);
+    expect(code(() => exit.exit({ tag: 'err' }))).toBe(1);
+    expect(code(() => exit.exitWithCode(42))).toBe(42);
+  });
+
+  it('names its stdio objects for snapshot files, including streams handed to the guest', () => {
+    const cli = new Cli(createIo(), 1);
+    for (const name of ['stdin', 'stdout', 'stderr'] as const) expect(cli.stdioName(cli.stdioObject(name))).toBe(name);
+    expect(cli.stdioName(streams(cli).stdout)).toBe('stdout');
+    expect(cli.stdioName({})).toBeUndefined();
   });
 });
 
