@@ -8,6 +8,7 @@ import { runBench } from '../src/cli/bench.js';
 import { htmlReport, textTable } from '../src/bench/report.js';
 import { measureResetScaling } from '../src/bench/reset-scaling.js';
 import { guestCostTable, measureGuestCost } from '../src/bench/guest-cost.js';
+import { measureFsReset } from '../src/bench/fs-reset.js';
 import type { Workload } from '../src/bench/measure.js';
 
 const require = createRequire(import.meta.url);
@@ -56,9 +57,14 @@ const report = {
     { program: 'store-heavy (C, 4 MiB)', file: fixture('boundary-churn'), run: { args: ['8'] }, runs: Math.max(3, Math.ceil(20 * scale)) },
     { program: 'ruby script (no post-init)', ...ruby, options: { ...ruby.options, init: false }, run: {}, runs: Math.max(3, Math.ceil(20 * scale)) },
   ]),
+  fsReset: await measureFsReset(fixture('fs-ops'), scale),
 };
 process.stdout.write(`\n${textTable(report)}`);
 process.stdout.write(`\nisolation cost (guest time; reset of memory alone)\n\n${guestCostTable(report.guestCost)}`);
+const fr = report.fsReset;
+process.stdout.write(`\nfile system reset, ${fr.files} files / ${fr.bytes / 1e6} MB tree, a run that rewrites one file: `
+  + `file system rollback p50 ${fr.fsResetUs.p50.toFixed(1)} us (mean ${fr.fsResetUs.mean.toFixed(1)}); `
+  + `whole-instance reset p50 ${fr.instanceResetUs.tree.toFixed(1)} us (empty tree: ${fr.instanceResetUs.empty.toFixed(1)} us)\n`);
 const out = new URL('./results/', import.meta.url).pathname;
 await mkdir(out, { recursive: true });
 await writeFile(`${out}report.json`, JSON.stringify(report, null, 2));

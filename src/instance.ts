@@ -100,6 +100,7 @@ export class ReusableInstance {
   async saveSnapshot(path: string): Promise<void> {
     const { parts } = this.live;
     if (!parts) throw new SnapshotFileError(`saveSnapshot needs strategy "snapshot" (this instance uses "${this.options.strategy}")`);
+    if (this.live.unsaveable) throw new SnapshotFileError(`cannot save this instance: ${this.live.unsaveable}`);
     this.reset(); // the live state is then the snapshot state
     const bytes = encodeSnapshot(parts, this.options.snapshotKey);
     try {

@@ -28,7 +28,8 @@ describe('file system reset', () => {
   const look = ops('ls:/data', 'ls:/data/sub', 'stat:/data/a.txt', 'stat:/data/sub/x', 'stat:/data/c.txt', 'cat:/data/a.txt', 'write:/data/new:1', 'stat:/data/new', 'ls:/data');
 
   it('host directory: contents, inode numbers, host timestamps and order come back', async () => {
-    const options: CreateOptions = { dirs: { '/data': host }, init: false };
+    // Virtual clock: files a run creates get deterministic times; host files keep the host's.
+    const options: CreateOptions = { dirs: { '/data': host }, clock: { virtual: {} }, init: false };
     const [, fresh] = await differential(OPS, options, [changes, look], 20);
     const st = statSync(join(host, 'a.txt'), { bigint: true });
     const ns = (t: bigint) => `${t / 1_000_000_000n}.${String(t % 1_000_000_000n).padStart(9, '0')}`;

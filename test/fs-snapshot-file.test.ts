@@ -17,6 +17,8 @@ it('an instance started from a snapshot file sees the same files, inodes, times 
     dirs: { '/data': { 'in.txt': 'hello', z: 'last', a: { y: 'y', b: 'b' } }, '/other': {} },
     clock: { virtual: {} },
     init: 'fs_ops_init',
+    // The component path: the glue state carries the init's descriptor into the file.
+    preview1: 'adapter',
   };
   const look = { args: ['readkept', 'ls:/data', 'ls:/data/a', 'stat:/data/in.txt', 'stat:/data/z', 'stat:/data/a/y', 'write:/data/new:x', 'stat:/data/new', 'ls:/other'] };
   const original = await ReusableInstance.create(OPS, options);
@@ -29,4 +31,11 @@ it('an instance started from a snapshot file sees the same files, inodes, times 
     expect(observed(await restored.run(look)), `run ${k}`).toEqual(expected);
     expect(restored.files()).toEqual(expectedFiles);
   }
+});
+
+it('on the native preview1 path, an init descriptor is kept across runs, and saving it is refused, typed', async () => {
+  const options: CreateOptions = { dirs: { '/data': { 'in.txt': 'hello' } }, init: 'fs_ops_init' };
+  const inst = await ReusableInstance.create(OPS, options);
+  for (let k = 0; k < 3; k++) expect((await inst.run({ args: ['readkept'] })).stdout.toString(), `run ${k}`).toBe('readkept: [hello]\n');
+  await expect(inst.saveSnapshot(join(dir, 'native.snap'))).rejects.toThrow(/init left descriptors open/);
 });

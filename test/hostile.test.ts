@@ -200,12 +200,13 @@ describe('randomized access sequences (seeded)', () => {
 describe('binaryen diagnostics', () => {
   it('stay off stderr while rewriting, unless WASI_REWIND_DEBUG is set', async () => {
     // jco's preview1 adapter has a name subsection binaryen does not know.
-    const { prepare, cacheDir } = await import('../src/prepare.js');
+    const { prepareComponent } = await import('../src/prepare.js');
+    const { cacheDir } = await import('../src/cache/location.js');
     const { readdirSync } = await import('node:fs');
     const { spawnSync } = await import('node:child_process');
     const { join } = await import('node:path');
-    const { hash } = await prepare(OPS);
-    const dir = join(cacheDir(), readdirSync(cacheDir()).find((d) => d.startsWith(hash) && !d.includes('.tmp-'))!, 'plain');
+    const { hash } = await prepareComponent(OPS);
+    const dir = join(cacheDir(), readdirSync(cacheDir()).find((d) => d.startsWith(`${hash}-`) && !d.startsWith(`${hash}-p1-`) && !d.includes('.tmp-'))!, 'plain');
     const cores = readdirSync(dir).filter((f) => f.endsWith('.wasm')).map((f) => join(dir, f));
     const rewrite = (debug: string) => spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'rewrite-child.ts'), ...cores], {
       env: { ...process.env, WASI_REWIND_DEBUG: debug }, encoding: 'utf8',

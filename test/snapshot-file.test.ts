@@ -83,6 +83,10 @@ function craft(good: Buffer, change: (json: any) => void, key?: string): Buffer 
   return Buffer.concat([body, tag]);
 }
 
+// The hostile cases craft glue entries: the sieve runs as a component (through
+// the preview1 adapter), so its snapshot files carry jco glue state.
+const GLUE = { preview1: 'adapter' } as const;
+
 describe('hostile snapshot files', () => {
   const key = 'k'.repeat(32);
   const plain = join(dir, 'plain.snap');
@@ -93,13 +97,13 @@ describe('hostile snapshot files', () => {
     return path;
   };
   beforeAll(async () => {
-    await (await ReusableInstance.create(fixture('sieve'))).saveSnapshot(plain);
-    await (await ReusableInstance.create(fixture('sieve'), { snapshotKey: key })).saveSnapshot(signed);
+    await (await ReusableInstance.create(fixture('sieve'), GLUE)).saveSnapshot(plain);
+    await (await ReusableInstance.create(fixture('sieve'), { ...GLUE, snapshotKey: key })).saveSnapshot(signed);
   });
 
   it('with a key: an authentic file loads; recomputed checksums, unsigned files and other keys are refused', async () => {
-    const ok = await ReusableInstance.create(fixture('sieve'), { snapshotFile: signed, snapshotKey: key });
-    const fresh = await ReusableInstance.create(fixture('sieve'), { strategy: 'reinstantiate' });
+    const ok = await ReusableInstance.create(fixture('sieve'), { ...GLUE, snapshotFile: signed, snapshotKey: key });
+    const fresh = await ReusableInstance.create(fixture('sieve'), { ...GLUE, strategy: 'reinstantiate' });
     expect((await ok.run({ args: ['1000'] })).stdout).toEqual((await fresh.run({ args: ['1000'] })).stdout);
     const forged = write('forged.snap', craft(readFileSync(signed), (j) => { j.createdAt = 'x'; }));
     const cases: [string, object, RegExp][] = [
@@ -110,7 +114,7 @@ describe('hostile snapshot files', () => {
       [signed, {}, /authenticated with a key: pass the snapshot key/],
     ];
     for (const [file, options, message] of cases) {
-      const err = await ReusableInstance.create(fixture('sieve'), { snapshotFile: file, ...options }).catch((e) => e);
+      const err = await ReusableInstance.create(fixture('sieve'), { ...GLUE, snapshotFile: file, ...options }).catch((e) => e);
       expect(err, file).toBeInstanceOf(SnapshotFileError);
       expect(err.message).toMatch(message);
     }
@@ -140,7 +144,7 @@ describe('hostile snapshot files', () => {
     for (const [what, change, message, options] of cases) {
       const file = write(`bad-${what.replace(/\W+/g, '-')}.snap`, craft(good, change));
       const before = process.memoryUsage().rss;
-      const err = await ReusableInstance.create(fixture('sieve'), { snapshotFile: file, ...options }).catch((e) => e);
+      const err = await ReusableInstance.create(fixture('sieve'), { ...GLUE, snapshotFile: file, ...options }).catch((e) => e);
       expect(err, what).toBeInstanceOf(SnapshotFileError);
       expect(err.message, what).toMatch(message);
       expect(process.memoryUsage().rss - before, what).toBeLessThan(256 << 20);

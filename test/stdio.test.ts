@@ -52,11 +52,24 @@ describe('per-call host limits', () => {
     expect(stdin.read(10n).length).toBe(10);
   });
 
+  // Through the adapter the request reaches wasi:random's bound; natively the
+  // preview1 layer refuses a buffer beyond the guest's memory first.
   it('random_get of 512 MiB with maxMemoryMiB 16 traps without the host allocating it; the next run is clean', async () => {
-    const inst = await ReusableInstance.create(stdio, { maxMemoryMiB: 16 });
+    const inst = await ReusableInstance.create(stdio, { maxMemoryMiB: 16, preview1: 'adapter' });
     const before = process.memoryUsage().rss;
     const r = await inst.run({ args: ['random', String(512 << 20)] });
     expect(r.trap).toMatchObject({ kind: 'host-error', message: expect.stringMatching(/RandomLimitError: get-random-bytes: 536870912 bytes requested/) });
+    expect(process.memoryUsage().rss - before).toBeLessThan(128 << 20);
+    const fresh = await ReusableInstance.create(stdio, { maxMemoryMiB: 16, strategy: 'reinstantiate', preview1: 'adapter' });
+    expect((await fresh.run({ args: ['random', String(512 << 20)] })).trap).toEqual(r.trap);
+    expect((await inst.run({ args: ['random', '16'] })).stdout.toString()).toBe('random_get: 0\n');
+  });
+
+  it('natively, random_get of 512 MiB traps on its out-of-bounds buffer, as on a fresh instance, without the host allocating it', async () => {
+    const inst = await ReusableInstance.create(stdio, { maxMemoryMiB: 16 });
+    const before = process.memoryUsage().rss;
+    const r = await inst.run({ args: ['random', String(512 << 20)] });
+    expect(r.trap?.message).toMatch(/out of bounds pointer/);
     expect(process.memoryUsage().rss - before).toBeLessThan(128 << 20);
     const fresh = await ReusableInstance.create(stdio, { maxMemoryMiB: 16, strategy: 'reinstantiate' });
     expect((await fresh.run({ args: ['random', String(512 << 20)] })).trap).toEqual(r.trap);
@@ -64,7 +77,7 @@ describe('per-call host limits', () => {
   });
 
   it('the bound follows maxMemoryMiB: a request larger than the guest memory limit is refused', async () => {
-    const inst = await ReusableInstance.create(stdio, { maxMemoryMiB: 1 });
+    const inst = await ReusableInstance.create(stdio, { maxMemoryMiB: 1, preview1: 'adapter' });
     const r = await inst.run({ args: ['random', String(2 << 20)] });
     expect(r.trap?.message).toMatch(/the host's limit is 1048576/);
     expect((await inst.run({ args: ['random', '16'] })).stdout.toString()).toBe('random_get: 0\n');

@@ -16,6 +16,8 @@ export interface Live {
   /** The afterRestore export, called before each run once the run's host state is set. */
   afterRestore?: () => void;
   parts?: LiveParts;
+  /** Why saveSnapshot cannot write this instance's state, if it cannot. */
+  unsaveable?: string;
   initOutput: InitOutput | null;
   /** What the init read that runs may see frozen (InitProbe). */
   warnings: string[];

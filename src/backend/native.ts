@@ -49,8 +49,15 @@ export function instantiateNative(prepared: NativePrepared, input: BackendInput)
   const live: Live = { host, run: () => start(), beginRun: () => p1.beginRun(), initOutput: null, warnings: [] };
   if (linker) {
     live.parts = { componentHash: prepared.hash, cacheFormat: CACHE_FORMAT, linker, bindings: NO_GLUE, host };
-    if (snapshotBytes) applySnapshot(live.parts, snapshotBytes, { maxPages: limitPages ?? 65536 }, options.snapshotKey);
+    if (snapshotBytes) {
+      applySnapshot(live.parts, snapshotBytes, { maxPages: limitPages ?? 65536 }, options.snapshotKey);
+      p1.volumeReplaced();
+    }
     else live.initOutput = runInit(options, linker, host, NO_GLUE, probe);
+    if (live.initOutput) {
+      p1.markInitTable();
+      if (p1.holdsInitDescriptors) live.unsaveable = 'the init left descriptors open, which snapshot files of the native preview1 path cannot carry (close them in the init, or use preview1: "adapter")';
+    }
     live.warnings = probe?.warnings(options) ?? [];
     live.afterRestore = afterRestoreHook(options, linker, host, NO_GLUE);
     live.snapshot = new StateSnapshot(linker, NO_GLUE);

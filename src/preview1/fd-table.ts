@@ -3,7 +3,10 @@
 // Wasmtime does: the highest freed number first, else one past the highest
 // in use. rebuild() runs at every run start, so nothing a run opened, closed
 // or renumbered reaches the next run; a run that did none of that leaves the
-// table as it found it, and the rebuild is skipped.
+// table as it found it, and the rebuild is skipped. After a post-init
+// function, mark() makes the table as the init left it (descriptors it kept
+// open, with their positions) what every run starts from, as a fresh
+// instance after the same init would.
 import { E } from './errno.js';
 import type { Descriptor, InputStream, OutputStream, P2 } from './p2.js';
 
@@ -29,16 +32,43 @@ export class FdTable {
 
   constructor(private readonly p2: P2) {}
 
+  /** The table every run starts from, when an init left one (mark()). */
+  private base: { used: [number, Entry][]; free: number[]; highest: number } | null = null;
+
+  /** Makes the next rebuild happen even if the table did not change. */
+  invalidate(): void {
+    this.changed = true;
+  }
+
+  /** Records the current table as every run's starting point (after a post-init function). */
+  mark(): void {
+    this.base = { used: [...this.used].map(([fd, e]) => [fd, { ...e }]), free: [...this.free], highest: this.highest };
+    this.changed = true;
+  }
+
+  /** True when the starting table holds more than stdio and preopens (descriptors an init kept open). */
+  get holdsInitDescriptors(): boolean {
+    return !!this.base?.used.some(([, e]) => e.kind === 'file' || (e.kind === 'dir' && e.preopen === null));
+  }
+
   rebuild(): void {
-    if (!this.changed) return;
-    for (const e of this.used.values()) if (e.kind === 'file') e.desc[Symbol.dispose]?.();
+    // Positions of files in the starting table move without changing the table.
+    if (!this.changed && !this.holdsInitDescriptors) return;
+    const kept = new Set(this.base?.used.map(([, e]) => ('desc' in e ? e.desc : null)));
+    for (const e of this.used.values()) if (e.kind === 'file' && !kept.has(e.desc)) e.desc[Symbol.dispose]?.();
     this.used.clear();
-    this.free = [];
-    this.highest = -1;
-    this.push({ kind: 'stdin', stream: this.p2.stdin() });
-    this.push({ kind: 'stdout', stream: this.p2.stdout() });
-    this.push({ kind: 'stderr', stream: this.p2.stderr() });
-    for (const [desc, path] of this.p2.preopens()) this.push({ kind: 'dir', desc, preopen: path });
+    if (this.base) {
+      for (const [fd, e] of this.base.used) this.used.set(fd, { ...e });
+      this.free = [...this.base.free];
+      this.highest = this.base.highest;
+    } else {
+      this.free = [];
+      this.highest = -1;
+      this.push({ kind: 'stdin', stream: this.p2.stdin() });
+      this.push({ kind: 'stdout', stream: this.p2.stdout() });
+      this.push({ kind: 'stderr', stream: this.p2.stderr() });
+      for (const [desc, path] of this.p2.preopens()) this.push({ kind: 'dir', desc, preopen: path });
+    }
     this.changed = false;
   }
 

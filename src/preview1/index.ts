@@ -55,4 +55,19 @@ export class Preview1 {
   beginRun(): void {
     this.ctx.fds.rebuild();
   }
+
+  /** The volume was replaced (a snapshot file): descriptors must be opened anew at the next run. */
+  volumeReplaced(): void {
+    this.ctx.fds.invalidate();
+  }
+
+  /** After a post-init function: its descriptor table is every run's starting point. */
+  markInitTable(): void {
+    this.ctx.fds.mark();
+  }
+
+  /** True when an init left descriptors open (snapshot files cannot carry them on this path). */
+  get holdsInitDescriptors(): boolean {
+    return this.ctx.fds.holdsInitDescriptors;
+  }
 }
