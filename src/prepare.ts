@@ -159,17 +159,17 @@ async function load(bytes: Uint8Array, hash: string): Promise<ComponentPrepared>
 async function build(input: Uint8Array, tmp: string): Promise<void> {
   // jco brings a large wasm heap: load it only on a cache miss. binaryen runs
   // on a worker (rewrite/in-worker.ts).
-  const { transpile } = await import('@bytecodealliance/jco');
+  const { componentWit, transpile } = await import('@bytecodealliance/jco');
   const component = await toComponent(input);
+  // transpile's import list drops versions: the world's WIT names them.
+  const wit = await Promise.resolve(componentWit(component)).catch(() => '');
+  checkWasiVersion([...wit.matchAll(/^\s*import\s+([^;\s]+);/gm)].map((m) => m[1]!));
   let out: Awaited<ReturnType<typeof transpile>>;
   try {
     out = await transpile(component, { name: 'component', instantiation: 'sync', noTypescript: true, quiet: true, base64Cutoff: 0 });
   } catch (e) {
-    // jco may not parse a WASI 0.3 component at all: name the world rather than the parse error.
-    checkWasiVersion(Buffer.from(component).toString('latin1').match(/wasi:[a-z-]+\/[a-z-]+@0\.3[0-9.]*/g) ?? []);
     throw new InvalidWasmError(`jco cannot transpile the component: ${String((e as Error).message ?? e)}`, { cause: e });
   }
-  checkWasiVersion(out.imports);
   const runExport = out.exports.map(([name]) => name).find((n) => /^wasi:cli\/run@0\.2\./.test(n));
   if (!runExport) {
     const found = out.exports.map(([n]) => n).join(', ') || 'nothing';

@@ -46,6 +46,12 @@ describe('bad wasm', () => {
     expect(err.message).toMatch(/does not export wasi:cli\/run@0\.2\.x \(it exports answer\)/);
   });
 
+  it('a WASI 0.3 component -> WrongWorldError naming the 0.3 interface', async () => {
+    const err = await ReusableInstance.create(build('wasip3-import')).catch((e) => e);
+    expect(err).toBeInstanceOf(WrongWorldError);
+    expect(err.message).toMatch(/WASI 0\.3 interfaces.*wasi:clocks\/monotonic-clock@0\.3\.0/);
+  });
+
   it('a component importing an interface the host lacks -> InstantiationError naming it', async () => {
     const err = await ReusableInstance.create(build('http-client')).catch((e) => e);
     expect(err).toBeInstanceOf(InstantiationError);
