@@ -6,8 +6,9 @@
 //  - its memory is virtualised (memory-access.ts): size/grow against a
 //    virtual size, every access checked against it, every write marked in a
 //    dirty map kept in a separate memory;
-//  - its tables are virtualised likewise (tables.ts); data.drop is recorded
-//    in a global instead of dropping, so that a rewind undoes it.
+//  - its tables are virtualised likewise (tables.ts); data.drop and
+//    elem.drop are recorded in globals instead of dropping, so that a rewind
+//    undoes them.
 // A module with more than one memory, or importing from the reserved
 // namespace, is rejected (sections.ts).
 import binaryen from 'binaryen';
@@ -16,6 +17,7 @@ import { EXPORT_GLOBAL_PREFIX, EXPORT_MEMORY, EXPORT_TABLE_PREFIX, MAX_PAGES, ty
 import { AccessRewriter, addMemoryState, MEMORY_HELPERS } from './memory-access.js';
 import { quietly } from './quiet.js';
 import { checkSections } from './sections.js';
+import { TableCopyId, TableFillId, TableInitId } from './raw-expr.js';
 import { TableRewriter } from './tables.js';
 import { walk } from './walk.js';
 
@@ -26,7 +28,7 @@ const B = binaryen as unknown as Record<string, any>;
 const F = binaryen.Features;
 const FEATURES = F.MVP | F.MutableGlobals | F.SignExt | F.BulkMemory | F.NontrappingFPToInt | F.SIMD128
   | F.ReferenceTypes | F.Multivalue | F.TailCall | F.ExceptionHandling | F.ExtendedConst | F.Atomics | F.MultiMemory;
-const TABLE_WRITES = new Set([binaryen.TableSetId, binaryen.TableGrowId]);
+const TABLE_WRITES = new Set([binaryen.TableSetId, binaryen.TableGrowId, TableFillId, TableCopyId, TableInitId]);
 
 export interface RewriteResult { bytes: Uint8Array; info: ModuleInfo }
 
