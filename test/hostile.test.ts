@@ -243,6 +243,9 @@ describe('tables and segments are rewound', () => {
       const imported = await parse(`(module (import "m" "t" (table 1 funcref)) (table 1 funcref) (elem func) (func ${write}))`);
       expect(() => rewriteModule(imported), write).toThrow(UnsupportedModuleError);
     }
+    // Valid wasm binaryen cannot read: typed as unsupported, not invalid.
+    const declaredFirst = await parse('(module (table 1 funcref) (func $f) (elem declare func $f) (elem $e func $f) (func (elem.drop $e)))');
+    expect(() => rewriteModule(declaredFirst)).toThrow(UnsupportedModuleError);
     expect(() => rewriteModule(new Uint8Array(readFileSync(OPS)))).not.toThrow();
   });
 });

@@ -12,7 +12,7 @@
 // A module with more than one memory, or importing from the reserved
 // namespace, is rejected (sections.ts).
 import binaryen from 'binaryen';
-import { UnsupportedModuleError } from '../errors.js';
+import { InvalidWasmError, UnsupportedModuleError } from '../errors.js';
 import { EXPORT_GLOBAL_PREFIX, EXPORT_MEMORY, EXPORT_TABLE_PREFIX, MAX_PAGES, type MemoryInfo, type ModuleInfo } from './info.js';
 import { AccessRewriter, addMemoryState, MEMORY_HELPERS } from './memory-access.js';
 import { quietly } from './quiet.js';
@@ -34,7 +34,7 @@ export interface RewriteResult { bytes: Uint8Array; info: ModuleInfo }
 
 export function rewriteModule(input: Uint8Array): RewriteResult {
   checkSections(input);
-  const m = quietly(() => binaryen.readBinary(input));
+  const m = read(input);
   try {
     m.setFeatures(FEATURES);
     const info: ModuleInfo = { memory: null, globals: [], tables: [], virtualTables: [], mutatesTables: false };
@@ -61,6 +61,17 @@ export function rewriteModule(input: Uint8Array): RewriteResult {
     return { bytes: quietly(() => m.emitBinary()), info };
   } finally {
     m.dispose();
+  }
+}
+
+function read(input: Uint8Array): binaryen.Module {
+  try {
+    return quietly(() => binaryen.readBinary(input));
+  } catch (e) {
+    // A module V8 accepts but binaryen cannot read (binaryen 132 loses track
+    // of element segment indices after a declarative segment) is valid wasm.
+    if (!WebAssembly.validate(input as Uint8Array<ArrayBuffer>)) throw new InvalidWasmError('not a valid core module', { cause: e });
+    throw new UnsupportedModuleError('binaryen cannot read this core module (e.g. a declarative element segment before a segment that code names)', { cause: e });
   }
 }
 
