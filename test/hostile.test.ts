@@ -286,8 +286,8 @@ describe('binaryen diagnostics', () => {
     const { readdirSync } = await import('node:fs');
     const { spawnSync } = await import('node:child_process');
     const { join } = await import('node:path');
-    const { hash } = await prepare(OPS);
-    const dir = join(cacheDir(), readdirSync(cacheDir()).find((d) => d.startsWith(hash) && !d.includes('.tmp-'))!, 'plain');
+    const { hash } = await prepare(OPS, { preview1: 'adapter' }); // the component path: its cores include the adapter
+    const dir = join(cacheDir(), readdirSync(cacheDir()).find((d) => d.startsWith(`${hash}-v`) && !d.includes('.tmp-'))!, 'plain');
     const cores = readdirSync(dir).filter((f) => f.endsWith('.wasm')).map((f) => join(dir, f));
     const rewrite = (debug: string) => spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'support', 'rewrite-child.ts'), ...cores], {
       env: { ...process.env, WASI_REWIND_DEBUG: debug }, encoding: 'utf8',
