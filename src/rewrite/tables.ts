@@ -12,7 +12,8 @@
 // the engine itself traps with the message a fresh instance gives, after the
 // same checks in the same order. elem.drop only sets a per-segment flag
 // global (a rewind clears it); table.init on a flagged segment sees it as
-// empty, as the spec defines a dropped segment, by the same -1.
+// empty, as the spec defines a dropped segment: a non-empty range has its
+// source index moved past the real segment, so the engine traps for it.
 //
 // Imported tables (jco's shim tables, filled by active segments) are only
 // read by their importers; a module writing a table it imports is rejected.
@@ -34,7 +35,7 @@ interface Virtual { name: string; type: number; size: string; dirty: string }
 
 export class TableRewriter {
   private readonly virtual = new Map<string, Virtual>();
-  /** Table and element segment names by the pointer binaryen interns them at. */
+  /** Table names by the pointer binaryen interns them at. */
   private readonly tableNames = new Map<number, string>();
   /** Element segment name pointer -> its length. */
   private readonly segments = new Map<number, number>();
