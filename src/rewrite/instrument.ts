@@ -6,16 +6,18 @@
 //  - its memory is virtualised (memory-access.ts): size/grow against a
 //    virtual size, every access checked against it, every write marked in a
 //    dirty map kept in a separate memory;
-//  - its tables are virtualised likewise (tables.ts); data.drop is recorded
-//    in a global instead of dropping, so that a rewind undoes it.
+//  - its tables are virtualised likewise (tables.ts); data.drop and
+//    elem.drop are recorded in globals instead of dropping, so that a rewind
+//    undoes them.
 // A module with more than one memory, or importing from the reserved
 // namespace, is rejected (sections.ts).
 import binaryen from 'binaryen';
-import { UnsupportedModuleError } from '../errors.js';
+import { InvalidWasmError, UnsupportedModuleError } from '../errors.js';
 import { EXPORT_GLOBAL_PREFIX, EXPORT_MEMORY, EXPORT_TABLE_PREFIX, MAX_PAGES, type MemoryInfo, type ModuleInfo } from './info.js';
 import { AccessRewriter, addMemoryState, MEMORY_HELPERS } from './memory-access.js';
 import { quietly } from './quiet.js';
 import { checkSections } from './sections.js';
+import { TableCopyId, TableFillId, TableInitId } from './raw-expr.js';
 import { TableRewriter } from './tables.js';
 import { walk } from './walk.js';
 
@@ -26,13 +28,13 @@ const B = binaryen as unknown as Record<string, any>;
 const F = binaryen.Features;
 const FEATURES = F.MVP | F.MutableGlobals | F.SignExt | F.BulkMemory | F.NontrappingFPToInt | F.SIMD128
   | F.ReferenceTypes | F.Multivalue | F.TailCall | F.ExceptionHandling | F.ExtendedConst | F.Atomics | F.MultiMemory;
-const TABLE_WRITES = new Set([binaryen.TableSetId, binaryen.TableGrowId]);
+const TABLE_WRITES = new Set([binaryen.TableSetId, binaryen.TableGrowId, TableFillId, TableCopyId, TableInitId]);
 
 export interface RewriteResult { bytes: Uint8Array; info: ModuleInfo }
 
 export function rewriteModule(input: Uint8Array): RewriteResult {
   checkSections(input);
-  const m = quietly(() => binaryen.readBinary(input));
+  const m = read(input);
   try {
     m.setFeatures(FEATURES);
     const info: ModuleInfo = { memory: null, globals: [], tables: [], virtualTables: [], mutatesTables: false };
@@ -59,6 +61,17 @@ export function rewriteModule(input: Uint8Array): RewriteResult {
     return { bytes: quietly(() => m.emitBinary()), info };
   } finally {
     m.dispose();
+  }
+}
+
+function read(input: Uint8Array): binaryen.Module {
+  try {
+    return quietly(() => binaryen.readBinary(input));
+  } catch (e) {
+    // A module V8 accepts but binaryen cannot read (binaryen 132 loses track
+    // of element segment indices after a declarative segment) is valid wasm.
+    if (!WebAssembly.validate(input as Uint8Array<ArrayBuffer>)) throw new InvalidWasmError('not a valid core module', { cause: e });
+    throw new UnsupportedModuleError('binaryen cannot read this core module (e.g. a declarative element segment before a segment that code names)', { cause: e });
   }
 }
 

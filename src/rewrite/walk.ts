@@ -3,6 +3,7 @@
 // generic walker, so the child slots of every class are listed here once.
 import binaryen from 'binaryen';
 import { UnsupportedModuleError } from '../errors.js';
+import { ElemDropId, rawAccessors, TableCopyId, TableFillId, TableInitId } from './raw-expr.js';
 
 type Ref = number;
 type Accessors = Record<string, (expr: Ref, value?: Ref) => Ref>;
@@ -34,7 +35,7 @@ const SLOTS: Record<string, Slot[]> = {
 };
 const LEAVES = [
   'Nop', 'LocalGet', 'GlobalGet', 'Const', 'MemorySize', 'Unreachable', 'Pop', 'RefNull', 'RefFunc',
-  'TableSize', 'DataDrop', 'ElemDrop', 'AtomicFence', 'Pause', 'Rethrow', 'StringConst',
+  'TableSize', 'DataDrop', 'AtomicFence', 'Pause', 'Rethrow', 'StringConst',
 ];
 
 const PLURALS: Record<string, string> = { Child: 'Children', CatchBody: 'CatchBodies' };
@@ -46,6 +47,11 @@ for (const [name, slots] of Object.entries(SLOTS)) {
   kinds.set(b[`${name}Id`] as number, { name, cls: b[name] as Accessors, slots });
 }
 for (const name of LEAVES) kinds.set(b[`${name}Id`] as number, { name, cls: {}, slots: [] });
+// Kinds binaryen.js has ids but no accessors for (raw-expr.ts).
+kinds.set(TableFillId, { name: 'TableFill', cls: rawAccessors('TableFill'), slots: ['Dest', 'Value', 'Size'] });
+kinds.set(TableCopyId, { name: 'TableCopy', cls: rawAccessors('TableCopy'), slots: ['Dest', 'Source', 'Size'] });
+kinds.set(TableInitId, { name: 'TableInit', cls: rawAccessors('TableInit'), slots: ['Dest', 'Offset', 'Size'] });
+kinds.set(ElemDropId, { name: 'ElemDrop', cls: {}, slots: [] });
 const idNames = new Map<number, string>();
 for (const [key, value] of Object.entries(b)) if (key.endsWith('Id') && typeof value === 'number') idNames.set(value, key.slice(0, -2));
 
