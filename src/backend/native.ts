@@ -34,7 +34,7 @@ export function instantiateNative(prepared: NativePrepared, input: BackendInput)
   let exports: WebAssembly.Exports;
   try {
     if (linker) {
-      exports = linker.instantiateCore(rewound!.module, p1.imports).exports;
+      exports = linker.instantiateCore(rewound!.module, p1.imports, true).exports;
       const memory = linker.memories[0];
       if (memory) p1.bind(memory.memory!, memory.vpages, (ptr, len) => memory.markRange(ptr, len));
     } else {

@@ -22,13 +22,18 @@ export class CoreLinker {
     private readonly limitPages = MAX_PAGES,
   ) {}
 
-  readonly instantiateCore = (module: WebAssembly.Module, imports: Imports = {}): { exports: WebAssembly.Exports } => {
+  /**
+   * `hostMarksWrites`: the imports mark every byte they write themselves (the
+   * native preview1 layer), so they are not wrapped to mark behind their last
+   * argument.
+   */
+  readonly instantiateCore = (module: WebAssembly.Module, imports: Imports = {}, hostMarksWrites = false): { exports: WebAssembly.Exports } => {
     const info = this.infos.get(module);
     if (!info) throw new InstantiationError('jco asked for a core module that wasi-rewind did not prepare');
     const linked: Imports = {};
     for (const [ns, fields] of Object.entries(imports)) {
       linked[ns] = {};
-      for (const [name, value] of Object.entries(fields)) linked[ns]![name] = this.watchHostWrites(value);
+      for (const [name, value] of Object.entries(fields)) linked[ns]![name] = hostMarksWrites ? value : this.watchHostWrites(value);
     }
     let memory: TrackedMemory | undefined;
     if (info.memory) {
