@@ -115,6 +115,14 @@ describe('other policies carry state over, as specified', () => {
     expect(got.map((g) => g.reset)).toEqual([false, false, false, true, false, false, true]);
   });
 
+  it('{ every: 3 } also rewinds after a failure: a trapped instance cannot be entered again', async () => {
+    const inst = await ReusableInstance.create(TRANSFORM, { reset: { every: 3 } });
+    expect(inst.call('transform', ['a']).value).toBe('1:A');
+    expect(inst.call(fn('crash'), ['x']).trap?.kind).toBe('trap');
+    expect(inst.call('transform', ['b'])).toMatchObject({ value: '1:B', reset: true });
+    expect(inst.call('transform', ['c'])).toMatchObject({ value: '2:C', reset: false });
+  });
+
   it("'on-trap': state carries over until a call traps; the call after it gets a fresh instance", async () => {
     const inst = await ReusableInstance.create(TRANSFORM, { reset: 'on-trap' });
     expect(values(inst, [['transform', ['a']], ['transform', ['b']]]).map((v) => v.value)).toEqual(['1:A', '2:B']);
@@ -215,11 +223,27 @@ describe('bad input: typed errors, the host survives, the next call is faithful'
     expect(err?.available).toEqual(inst.exportNames());
   });
 
-  it("a wrong argument under 'never' leaves the guest's state as it was", async () => {
+  it("a wrong argument under 'never' does not reach the guest: its counter is untouched", async () => {
     const inst = await ReusableInstance.create(TRANSFORM, { reset: 'never' });
     inst.call('transform', ['a']);
     expect(() => inst.call('transform', [7])).toThrow(expect.objectContaining({ code: 'INVALID_VALUE' }));
     expect(inst.call('transform', ['b']).value).toBe('2:B');
+  });
+
+  it('a host callback cannot re-enter or rewind the instance it runs in', async () => {
+    const inst = await ReusableInstance.create(TRANSFORM);
+    const inner: unknown[] = [];
+    const r = inst.call(fn('shout'), ['x'], {
+      onStdout: () => {
+        if (inner.length) return;
+        for (const attempt of [() => inst.call('transform', ['y']), () => inst.reset(), () => inst.call(fn('total'), [], { reset: 'never' })]) {
+          try { attempt(); } catch (e) { inner.push((e as { code?: string }).code); }
+        }
+      },
+    });
+    expect(inner).toEqual(['REENTRANT_CALL', 'REENTRANT_CALL', 'REENTRANT_CALL']);
+    expect(observed(r)).toEqual(await freshCall([fn('shout'), ['x']]));
+    expect(observed(inst.call('transform', ['z']))).toEqual(await freshCall(['transform', ['z']]));
   });
 
   it('the native preview1 path runs _start only', async () => {

@@ -22,7 +22,10 @@ function isData(v: object): boolean {
 export function stampValue(value: unknown, owner: object, epoch: () => number): unknown {
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || stamps.has(value)) return value;
   if (isData(value)) {
-    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = stampValue(v, owner, epoch);
+    for (const [k, v] of Object.entries(value)) {
+      const stamped = stampValue(v, owner, epoch);
+      if (stamped !== v) (value as Record<string, unknown>)[k] = stamped;
+    }
     return value;
   }
   const stamp: Stamp = { target: value, epoch: epoch(), owner };
