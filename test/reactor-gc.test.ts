@@ -38,7 +38,7 @@ describe('garbage collection of returned resources', () => {
     const inst = await ReusableInstance.create(TRANSFORM, { reset: 'never' });
     const handleOf = (v: unknown) => {
       const sym = Object.getOwnPropertySymbols(v as object).find((s) => s.description === 'handle')!;
-      return (v as Record<symbol, number>)[sym];
+      return (v as Record<symbol, number>)[sym]!;
     };
     const handles = new Set<number>();
     for (let i = 0; i < 5; i++) handles.add(handleOf(inst.call(ctor, [i]).value));

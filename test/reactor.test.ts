@@ -164,6 +164,14 @@ describe('resources returned by a call', () => {
     expect(inst.call(tick, [c]).value).toBe(11);
     expect(inst.call(fn('total'), []).value).toBe(2);
     expect(() => (c as { tick(): number }).tick()).toThrow(expect.objectContaining({ code: 'INVALID_VALUE' }));
+    // Its handle cannot be rewritten to name another resource.
+    const handle = Object.getOwnPropertySymbols(c as object).find((s) => s.description === 'handle')!;
+    for (const forge of [
+      () => { (c as Record<symbol, number>)[handle] = 2; },
+      () => Object.defineProperty(c, handle, { value: 2 }),
+      () => delete (c as Record<symbol, number>)[handle],
+      () => Object.setPrototypeOf(c, null),
+    ]) expect(forge).toThrow(expect.objectContaining({ code: 'INVALID_VALUE' }));
     inst.call(fn('[drop]counter'), [c]);
     // Dropped: the glue no longer knows its handle.
     expect(() => inst.call(tick, [c])).toThrow(expect.objectContaining({ code: 'INVALID_VALUE' }));

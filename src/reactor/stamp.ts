@@ -43,7 +43,17 @@ export function stampValue(value: unknown, owner: object, epoch: () => number): 
         throw new InvalidValueError(`call methods of a value returned by call() through call(), e.g. call('iface#[method]resource.${String(prop)}', [value, ...args])`);
       };
     },
+    // Read-only: a handle written into one would name whatever resource has that number.
     set() {
+      throw new InvalidValueError('values returned by call() are read-only');
+    },
+    defineProperty() {
+      throw new InvalidValueError('values returned by call() are read-only');
+    },
+    deleteProperty() {
+      throw new InvalidValueError('values returned by call() are read-only');
+    },
+    setPrototypeOf() {
       throw new InvalidValueError('values returned by call() are read-only');
     },
   });
