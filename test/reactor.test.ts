@@ -74,8 +74,9 @@ describe('call() under the default policy (always) equals a fresh instance', () 
     }
   });
 
-  it('a secret stored by one call is not visible to the next', async () => {
-    const inst = await ReusableInstance.create(TRANSFORM);
+  it('a secret stored by one call is not visible to the next (and every restore is verified)', async () => {
+    // verifyRestore: after each rewind all memory, globals, tables and glue bindings equal the snapshot.
+    const inst = await ReusableInstance.create(TRANSFORM, { verifyRestore: true });
     expect(inst.call(fn('remember'), ['s3cr3t-A']).trap).toBeUndefined();
     const r = inst.call(fn('recall'), []);
     expect(r.value).toBeUndefined();
