@@ -113,6 +113,7 @@ export class ReusableInstance {
   private askHint(hint: () => unknown): ResetPolicy {
     const entry = this.enter({}, 'always', hint);
     this.reset();
+    this.runs = 0; // the hint's call is the host's, not one of the instance's runs
     const policy = entry.ending.kind === 'returned' ? policyFromHint(entry.value) : null;
     if (policy) return policy;
     this.warnings = [...this.warnings, 'the component\'s reuse hint (wasi-rewind:reuse/hint#policy) failed or returned no valid policy: using "always"'];
@@ -274,7 +275,12 @@ export class ReusableInstance {
       durationMs: entry.durationMs, resetMs: entry.resetMs, chunksRestored: entry.chunksRestored, reset: entry.reset,
     };
     const { ending } = entry;
-    if (ending.kind === 'returned') result.value = stampValue(entry.value, this, () => this.epoch);
+    if (ending.kind === 'returned' && entry.value instanceof Promise) {
+      // A component-model async export: its work would go on after this synchronous call.
+      entry.value.catch(() => {});
+      this.since.failed = true;
+      result.trap = { kind: 'host-error', message: `${name} is an async export, which call() (synchronous) does not support` };
+    } else if (ending.kind === 'returned') result.value = stampValue(entry.value, this, () => this.epoch);
     else if (ending.kind === 'err') result.error = stampValue(ending.payload, this, () => this.epoch);
     else if (ending.kind === 'exit') result.exitCode = ending.code;
     else if (ending.kind === 'trap' && ending.trap.kind === 'host-error' && isGlueValueError(entry.error)) {
