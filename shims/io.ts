@@ -114,11 +114,15 @@ export function createIo() {
     blockingFlush(): void {
       this.flush();
     }
+    // write-zeroes has write's precondition: at most what check-write permits.
+    // More is a guest bug that traps (as in Wasmtime), never a shorter write.
     writeZeroes(len: bigint): void {
-      this.write(new Uint8Array(readLength(len)));
+      if (len > MAX_WRITE) throw new RangeError(`write-zeroes of ${len} bytes exceeds the ${MAX_WRITE} that check-write permits`);
+      this.write(new Uint8Array(Number(len)));
     }
     blockingWriteZeroesAndFlush(len: bigint): void {
-      this.blockingWriteAndFlush(new Uint8Array(readLength(len)));
+      if (len > BigInt(MAX_BLOCKING_WRITE)) throw new RangeError('blocking-write-zeroes-and-flush accepts at most 4096 bytes');
+      this.write(new Uint8Array(Number(len)));
     }
     splice(src: InputStream, len: bigint): bigint {
       const bytes = src.read(len);

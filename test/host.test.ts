@@ -99,6 +99,20 @@ describe('cli state per run (unit)', () => {
     expect(cli.end()).toEqual({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), truncated: false });
   });
 
+  it('writes exactly the zeroes asked for, and traps beyond the check-write budget instead of writing less', () => {
+    const cli = new Cli(createIo(), 4 << 20);
+    const stdout = (cli.interfaces()['wasi:cli/stdout'] as unknown as { getStdout(): { checkWrite(): bigint; writeZeroes(n: bigint): void; blockingWriteZeroesAndFlush(n: bigint): void } }).getStdout();
+    cli.begin(run());
+    const budget = stdout.checkWrite();
+    stdout.writeZeroes(budget);
+    stdout.blockingWriteZeroesAndFlush(4096n);
+    expect(() => stdout.writeZeroes(budget + 1n)).toThrow(RangeError);
+    expect(() => stdout.blockingWriteZeroesAndFlush(4097n)).toThrow(RangeError);
+    const out = cli.end().stdout;
+    expect(out.byteLength).toBe(Number(budget) + 4096);
+    expect(out.every((b) => b === 0)).toBe(true);
+  });
+
   it('keeps written bytes even if the guest reuses its buffer afterwards', () => {
     const cli = new Cli(createIo(), 100);
     const { stdout } = streams(cli);
