@@ -1,6 +1,6 @@
 // Prepares the inputs of the real-program corpus that are built, not shipped:
 //  - pandoc.wasm: wasm-pandoc's Pandoc made a WASI command
-//    (scripts/real-programs-pandoc.mjs; ~1-3 min and a few GB of memory
+//    (scripts/real-programs-pandoc.mjs; ~1-3 min and about 1 GB of memory
 //    in binaryen, so only when missing or older than its inputs);
 //  - blinky.json: the iCE40 netlist nextpnr-ice40 places and routes,
 //    synthesised from test/fixtures/programs/ice40/blinky.v by Yosys
