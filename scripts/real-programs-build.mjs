@@ -1,10 +1,12 @@
 // Builds the JavaScript fixtures (test/fixtures/js/*.js) into WASI 0.2
 // components with componentize-js (SpiderMonkey + Wizer): genuine
-// `jco componentize` output exporting wasi:cli/run. The world is
-// test/fixtures/js/run.wit; its WASI deps are jco's bundled 0.2.12 WIT.
+// `jco componentize` output. The world is test/fixtures/js/run.wit (a
+// command exporting wasi:cli/run), or a sibling <name>.wit of <name>.js
+// declaring a world of its own (custom exports); WASI deps are jco's bundled
+// 0.2.12 WIT.
 // HTTP features are left out: wasi-rewind's host has no wasi:http.
 // Usage: node scripts/real-programs-build.mjs <out dir>
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +17,14 @@ const [outDir] = process.argv.slice(2);
 const src = join(import.meta.dirname, '..', 'test', 'fixtures', 'js');
 // jco's entry point is src/jco.js: its package root is two levels up.
 const wasiWit = join(dirname(fileURLToPath(import.meta.resolve('@bytecodealliance/jco'))), '..', 'lib', 'wit', 'builtin', '0.2.12');
-const world = join(src, 'run.wit');
 
 const stale = (out, inputs) => !existsSync(out) || inputs.some((i) => statSync(i).mtimeMs > statSync(out).mtimeMs);
 for (const file of readdirSync(src).filter((f) => f.endsWith('.js'))) {
   const source = join(src, file);
+  const own = join(src, `${basename(file, '.js')}.wit`);
+  const world = existsSync(own) ? own : join(src, 'run.wit');
+  const worldName = /^\s*world\s+([a-z][a-z0-9-]*)\s*\{/m.exec(readFileSync(world, 'utf8'))?.[1];
+  if (!worldName) throw new Error(`${world} declares no world`);
   const out = join(outDir, `js-${basename(file, '.js')}.wasm`);
   if (!stale(out, [source, world, import.meta.filename])) continue;
   // componentize-js reads the WIT inside its (wasm) splicer through
@@ -30,7 +35,7 @@ for (const file of readdirSync(src).filter((f) => f.endsWith('.js'))) {
     copyFileSync(world, join(witDir, 'world.wit'));
     mkdirSync(join(witDir, 'deps'));
     for (const pkg of readdirSync(wasiWit)) cpSync(join(wasiWit, pkg), join(witDir, 'deps', pkg), { recursive: true });
-    const { component } = await componentize({ sourcePath: source, witPath: witDir, worldName: 'command', disableFeatures: ['http', 'fetch-event'] });
+    const { component } = await componentize({ sourcePath: source, witPath: witDir, worldName, disableFeatures: ['http', 'fetch-event'] });
     writeFileSync(out, component);
   } finally {
     rmSync(witDir, { recursive: true, force: true });

@@ -16,7 +16,10 @@ export type RewindErrorCode =
   | 'WORKER_FAILED'
   | 'CACHE_UNSAFE'
   | 'SERVE_FAILED'
-  | 'BENCH_FAILED';
+  | 'BENCH_FAILED'
+  | 'UNKNOWN_EXPORT'
+  | 'INVALID_VALUE'
+  | 'STALE_VALUE';
 
 export class RewindError extends Error {
   readonly code: RewindErrorCode;
@@ -76,6 +79,21 @@ export class BenchError extends RewindError {
   constructor(message: string) { super('BENCH_FAILED', message); }
 }
 
+/** call() named an export the component does not have; `available` lists those it has. */
+export class UnknownExportError extends RewindError {
+  constructor(message: string, readonly available: string[]) { super('UNKNOWN_EXPORT', message); }
+}
+
+/** A value crossing the component boundary that does not fit its WIT type (wrong arguments, or a result the glue cannot lift). */
+export class InvalidValueError extends RewindError {
+  constructor(message: string, options?: { cause?: unknown }) { super('INVALID_VALUE', message, options); }
+}
+
+/** A value returned by call() used after the instance was rewound (its handle refers to state that no longer exists), or on another instance. */
+export class StaleValueError extends RewindError {
+  constructor(message: string) { super('STALE_VALUE', message); }
+}
+
 /** Re-creates a RewindError that crossed a thread boundary as plain data. */
 export function reviveError(data: { code: RewindErrorCode; message: string; issues?: string[] }): RewindError {
   switch (data.code) {
@@ -86,6 +104,9 @@ export function reviveError(data: { code: RewindErrorCode; message: string; issu
     case 'INSTANTIATION_FAILED': return new InstantiationError(data.message);
     case 'RESTORE_FAILED': return new RestoreError(data.message);
     case 'SNAPSHOT_FILE': return new SnapshotFileError(data.message);
+    case 'UNKNOWN_EXPORT': return new UnknownExportError(data.message, []);
+    case 'INVALID_VALUE': return new InvalidValueError(data.message);
+    case 'STALE_VALUE': return new StaleValueError(data.message);
     default: return new RewindError(data.code, data.message);
   }
 }

@@ -1,4 +1,5 @@
-export { ReusableInstance, type RunResult } from './instance.js';
+export { ReusableInstance, type RunResult, type CallOptions, type CallResult } from './instance.js';
+export type { ResetPolicy } from './reactor/policy.js';
 export { prepare, prepareComponent, type Prepared, type Preview1Mode } from './prepare.js';
 export type { CreateOptions, RunOptions, Strategy } from './options.js';
 export * from './errors.js';

@@ -1,7 +1,9 @@
-// ReusableInstance: one component instance whose wasi:cli/run can be called
-// any number of times. Strategy `snapshot` rewinds memory, globals, tables,
-// glue and host state to just after instantiation before each run;
-// `reinstantiate` builds a fresh instance per run (the baseline); `none`
+// ReusableInstance: one component instance whose exports (wasi:cli/run with
+// run(), any export with call()) can be called any number of times. A reset
+// policy (src/reactor/policy.ts) says before which calls it is rewound: by
+// default before every one. Strategy `snapshot` rewinds memory, globals,
+// tables, glue and host state to just after instantiation;
+// `reinstantiate` builds a fresh instance instead (the baseline); `none`
 // reuses the instance without any reset (a command's second run traps);
 // `guest` calls the component's own wasi-rewind:reset/reset export instead
 // of a host snapshot (host state is still rewound by the host).
@@ -12,12 +14,15 @@ import { writeFile } from 'node:fs/promises';
 import { instantiateComponent } from './backend/component.js';
 import type { Live } from './backend/live.js';
 import { instantiateNative } from './backend/native.js';
-import { InvalidOptionsError, RestoreError, SnapshotFileError, WrongWorldError } from './errors.js';
+import { InvalidOptionsError, InvalidValueError, RestoreError, SnapshotFileError, UnknownExportError, WrongWorldError } from './errors.js';
 import { encodeSnapshot, readSnapshotFile } from './snapshot-file/snapshot-file.js';
 import type { InitOutput } from './post-init.js';
 import { createOptionsSchema, runOptionsSchema, runSyncOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
 import { prepare, type Prepared } from './prepare.js';
-import { outcomeOf, type Trap } from './run-outcome.js';
+import { endingOf, isGlueValueError, outcomeOf, type Ending, type Trap } from './run-outcome.js';
+import { policyFromHint } from './reactor/hint.js';
+import { wantsReset, type ResetPolicy, type SinceReset } from './reactor/policy.js';
+import { stampValue, unstampArgs } from './reactor/stamp.js';
 import type { HostConfig } from '../shims/host.js';
 import { readStdin } from './stdin.js';
 import type { Mount, Tree } from '../shims/vfs.js';
@@ -37,10 +42,48 @@ export interface RunResult {
   chunksRestored: number;
 }
 
+/** Options of one call(): those of runSync, and this call's reset policy. */
+export type CallOptions = Omit<RunOptions, 'stdin'> & { stdin?: Uint8Array | string };
+
+export interface CallResult {
+  /** What the export returned (for a result type: its ok value); undefined after an error, exit or trap. */
+  value?: unknown;
+  /** The payload of a result-typed export's `err` (jco raises it). */
+  error?: unknown;
+  /** The guest called wasi:cli/exit (a fresh instance would end there). */
+  exitCode?: number;
+  trap?: Trap;
+  stdout: Buffer;
+  stderr: Buffer;
+  truncated: boolean;
+  durationMs: number;
+  resetMs: number;
+  chunksRestored: number;
+  /** True when the instance was rewound before this call. */
+  reset: boolean;
+}
+
+/** What one guest entry produced, before it is shaped as a RunResult or a CallResult. */
+interface Entry {
+  ending: Ending;
+  value: unknown;
+  error: unknown;
+  out: { stdout: Buffer; stderr: Buffer; truncated: boolean };
+  durationMs: number;
+  resetMs: number;
+  chunksRestored: number;
+  reset: boolean;
+}
+
 export class ReusableInstance {
   private live!: Live;
   private dirty = false;
   private runs = 0;
+  /** Rewinds so far: values call() returned are stamped with it (src/reactor/stamp.ts). */
+  private epoch = 0;
+  private since: SinceReset = { calls: 0, failed: false };
+  /** The instance's reset policy: the reset option, else the component's hint, else 'always'. */
+  policy: ResetPolicy = 'always';
   private snapshotBytes: Uint8Array | null = null;
   private defaultArgs: string[] = [];
   private defaultEnv: [string, string][] = [];
@@ -60,7 +103,19 @@ export class ReusableInstance {
       throw new WrongWorldError('strategy "guest" needs a component that exports wasi-rewind:reset/reset (see specs/wit/reset.wit)');
     }
     inst.live = inst.instantiate();
+    if (resolved.reset) inst.policy = resolved.reset;
+    else if (inst.live.hint && resolved.strategy !== 'none') inst.policy = inst.askHint(inst.live.hint);
     return inst;
+  }
+
+  /** Calls the reuse hint once, then rewinds, so the call leaves no trace. */
+  private askHint(hint: () => unknown): ResetPolicy {
+    const entry = this.enter({}, 'always', hint);
+    this.reset();
+    const policy = entry.ending.kind === 'returned' ? policyFromHint(entry.value) : null;
+    if (policy) return policy;
+    this.warnings = [...this.warnings, 'the component\'s reuse hint (wasi-rewind:reuse/hint#policy) failed or returned no valid policy: using "always"'];
+    return 'always';
   }
 
   /** Guest pages one memory may grow to (maxMemoryMiB), if limited. */
@@ -135,9 +190,18 @@ export class ReusableInstance {
         chunksRestored = this.live.snapshot.restore();
         if (this.options.verifyRestore) this.live.snapshot.verify();
       }
-      if (this.options.strategy !== 'none') this.dirty = false;
+      if (this.options.strategy !== 'none') {
+        this.dirty = false;
+        this.epoch++;
+        this.since = { calls: 0, failed: false };
+      }
     }
     return { resetMs: performance.now() - start, chunksRestored };
+  }
+
+  /** Whether a call under `policy` rewinds first. */
+  private rewindsBefore(policy: ResetPolicy): boolean {
+    return this.dirty && this.options.strategy !== 'none' && wantsReset(policy, this.since);
   }
 
   async run(options: RunOptions = {}): Promise<RunResult> {
@@ -151,8 +215,70 @@ export class ReusableInstance {
     return this.runValidated(validate(runSyncOptionsSchema, options, 'run options') as typeof options);
   }
 
-  private runValidated(opts: Omit<RunOptions, 'stdin'> & { stdin?: Uint8Array | string }): RunResult {
-    const { resetMs, chunksRestored } = this.reset();
+  private runValidated(opts: CallOptions): RunResult {
+    if (!this.live.run) throw new WrongWorldError(`the component does not export wasi:cli/run@0.2.x: call its exports with call() (${this.exportNames().join(', ')})`);
+    const entry = this.enter(opts, opts.reset ?? this.policy, () => this.live.run!());
+    const { exitCode, trap } = outcomeOf(entry.error);
+    const result: RunResult = {
+      exitCode, stdout: entry.out.stdout, stderr: entry.out.stderr, truncated: entry.out.truncated,
+      durationMs: entry.durationMs, resetMs: entry.resetMs, chunksRestored: entry.chunksRestored,
+    };
+    if (trap) result.trap = trap;
+    return result;
+  }
+
+  /**
+   * Names call() accepts: root functions (`transform`), interface functions
+   * (`pkg:ns/iface@1.0.0#transform`) and resource functions
+   * (`iface#[constructor]r`, `iface#[method]r.m`, `iface#[static]r.f`,
+   * `iface#[drop]r`). Empty on the native preview1 path (run() only).
+   */
+  exportNames(): string[] {
+    return [...this.live.exports.keys()];
+  }
+
+  /**
+   * Calls an export synchronously, after a rewind if the reset policy (this
+   * call's, else the instance's) asks for one. Arguments and the value use
+   * jco's JS mapping of WIT types; resources returned are only valid until
+   * the next rewind (StaleValueError after it).
+   */
+  call(name: string, args: unknown[] = [], options: CallOptions = {}): CallResult {
+    if (typeof name !== 'string') throw new InvalidOptionsError('call', ['export name: expected a string']);
+    if (!Array.isArray(args)) throw new InvalidOptionsError('call', ['arguments: expected an array']);
+    const opts = validate(runSyncOptionsSchema, options, 'call options') as CallOptions;
+    const target = this.live.exports.get(name);
+    if (!target) {
+      const available = this.exportNames();
+      const why = this.prepared.kind === 'preview1' ? ' (a wasip1 command on the native preview1 path has run() only)' : '';
+      throw new UnknownExportError(`the component has no export named ${JSON.stringify(name)}${why}; it has: ${available.join(', ') || 'none'}`, available);
+    }
+    if (args.length !== target.arity) throw new InvalidValueError(`${name} takes ${target.arity} argument${target.arity === 1 ? '' : 's'}, got ${args.length}`);
+    const policy = opts.reset ?? this.policy;
+    // A rewind now makes every value returned so far stale: checked before it happens.
+    const plain = unstampArgs(args, this, this.rewindsBefore(policy) ? this.epoch + 1 : this.epoch);
+    const entry = this.enter(opts, policy, () => this.live.exports.get(name)!(plain));
+    const result: CallResult = {
+      stdout: entry.out.stdout, stderr: entry.out.stderr, truncated: entry.out.truncated,
+      durationMs: entry.durationMs, resetMs: entry.resetMs, chunksRestored: entry.chunksRestored, reset: entry.reset,
+    };
+    const { ending } = entry;
+    if (ending.kind === 'returned') result.value = stampValue(entry.value, this, () => this.epoch);
+    else if (ending.kind === 'err') result.error = stampValue(ending.payload, this, () => this.epoch);
+    else if (ending.kind === 'exit') result.exitCode = ending.code;
+    else if (ending.kind === 'trap' && ending.trap.kind === 'host-error' && isGlueValueError(entry.error)) {
+      throw new InvalidValueError(`${name}: ${entry.error.message} (an argument does not fit the export's WIT type, or the guest returned a value that does not)`, { cause: entry.error });
+    } else result.trap = ending.trap;
+    return result;
+  }
+
+  /**
+   * One guest entry: rewinds if the policy asks, sets up the host for it
+   * (args, env, stdin, files, capture), calls, and collects the output.
+   */
+  private enter(opts: CallOptions, policy: ResetPolicy, fn: () => unknown): Entry {
+    const rewind = this.rewindsBefore(policy);
+    const { resetMs, chunksRestored } = rewind ? this.reset() : { resetMs: 0, chunksRestored: 0 };
     const { host } = this.live;
     const stdin = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin ?? new Uint8Array();
     host.beginRun({
@@ -167,23 +293,26 @@ export class ReusableInstance {
     this.live.beginRun?.();
     this.dirty = true;
     this.runs++;
+    this.since.calls++;
     const start = performance.now();
     let error: unknown;
+    let value: unknown;
+    // Deep enough to see the guest's wasm frames below a host import's error (isGlueValueError).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 200;
     try {
       this.live.afterRestore?.();
-      this.live.run();
+      value = fn();
     } catch (e) {
       error = e;
+    } finally {
+      Error.stackTraceLimit = limit;
     }
     const durationMs = performance.now() - start;
     const out = host.endRun();
-    const { exitCode, trap } = outcomeOf(error);
-    const result: RunResult = {
-      exitCode, stdout: out.stdout, stderr: out.stderr, truncated: out.truncated,
-      durationMs, resetMs, chunksRestored,
-    };
-    if (trap) result.trap = trap;
-    return result;
+    const ending = endingOf(error);
+    if (ending.kind === 'exit' || ending.kind === 'trap') this.since.failed = true;
+    return { ending, value, error, out, durationMs, resetMs, chunksRestored, reset: rewind };
   }
 
   /** Figures that must stay flat across runs (snapshot strategy). */

@@ -2,6 +2,7 @@
 // mistake is reported as one InvalidOptionsError listing every problem.
 import { z } from 'zod';
 import { InvalidOptionsError } from './errors.js';
+import { resetPolicySchema, type ResetPolicy } from './reactor/policy.js';
 
 const tree: z.ZodType<Record<string, unknown>> = z.lazy(() =>
   z.record(z.string(), z.union([z.string(), z.instanceof(Uint8Array), tree])),
@@ -21,6 +22,11 @@ const nanos = z.union([z.bigint().nonnegative(), z.number().int().nonnegative()]
 
 export const createOptionsSchema = z.object({
   strategy: z.enum(strategies).default('snapshot'),
+  /**
+   * When calls and runs rewind the instance first (src/reactor/policy.ts);
+   * unset: the component's reuse hint (specs/wit/reuse.wit), else 'always'.
+   */
+  reset: resetPolicySchema.optional(),
   /** Preopened directories: guest path -> host directory (copied in) or an in-memory tree. */
   dirs: keysMatch(z.record(z.string(), z.union([z.string().min(1), tree])), absolute, absoluteMessage).default({}),
   /** argv[0] the guest sees. */
@@ -98,6 +104,8 @@ export const runOptionsSchema = z.object({
   files: keysMatch(z.record(z.string(), z.union([z.string(), z.instanceof(Uint8Array), tree])), absolute, absoluteMessage).optional(),
   onStdout: callback.optional(),
   onStderr: callback.optional(),
+  /** This call's reset policy, instead of the instance's. */
+  reset: resetPolicySchema.optional(),
 }).strict();
 
 /** runSync() takes stdin as bytes or a string only. */
@@ -111,6 +119,7 @@ export type RunOptions = {
   files?: Record<string, string | Uint8Array | Record<string, unknown>>;
   onStdout?: (chunk: Uint8Array) => void;
   onStderr?: (chunk: Uint8Array) => void;
+  reset?: ResetPolicy;
 };
 
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {

@@ -14,11 +14,13 @@ import { cacheDir } from './cache/location.js';
 import { InvalidWasmError, WrongWorldError } from './errors.js';
 import { fixGlue, patchGlue } from './glue/patch.js';
 import { checkWasiVersion, inspectCore, readInput, toComponent, wasmKind } from './load.js';
+import { HOST_PROTOCOL, type ExportList } from './reactor/exports.js';
+import { silenceFinalizers } from './reactor/finalizers.js';
 import type { ModuleInfo } from './rewrite/info.js';
 import { rewriteAll } from './rewrite/in-worker.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
-export const CACHE_FORMAT = 12;
+export const CACHE_FORMAT = 13;
 
 export type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
@@ -55,15 +57,27 @@ export interface ComponentPrepared {
   /** jco's unmodified output: the baseline a plain jco host would run. */
   plain: GlueVariant;
   infos: Map<WebAssembly.Module, ModuleInfo>;
-  /** Export key of wasi:cli/run in the instantiated exports. */
-  runExport: string;
+  /** Export key of wasi:cli/run in the instantiated exports, if the component is a command. */
+  runExport: string | null;
   /** Export key of wasi-rewind:reset/reset (specs/wit/reset.wit), if the guest implements it. */
   resetExport: string | null;
+  /** Export key of wasi-rewind:reuse/hint (specs/wit/reuse.wit), if the guest declares a reuse preference. */
+  hintExport: string | null;
+  /** jco's list of the component's exports: [name, 'function' | 'instance']. */
+  exports: ExportList;
   /** Interfaces the component imports (versioned). */
   imports: string[];
 }
 
-interface Meta { format: number; runExport: string; resetExport: string | null; imports: string[]; modules: { name: string; info: ModuleInfo }[] }
+interface Meta {
+  format: number;
+  runExport: string | null;
+  resetExport: string | null;
+  hintExport: string | null;
+  exports: ExportList;
+  imports: string[];
+  modules: { name: string; info: ModuleInfo }[];
+}
 
 const memo = new Map<string, Promise<Prepared>>();
 
@@ -152,6 +166,8 @@ async function load(bytes: Uint8Array, hash: string): Promise<ComponentPrepared>
     infos,
     runExport: meta.runExport,
     resetExport: meta.resetExport,
+    hintExport: meta.hintExport,
+    exports: meta.exports,
     imports: meta.imports,
   };
 }
@@ -170,10 +186,11 @@ async function build(input: Uint8Array, tmp: string): Promise<void> {
   } catch (e) {
     throw new InvalidWasmError(`jco cannot transpile the component: ${String((e as Error).message ?? e)}`, { cause: e });
   }
-  const runExport = out.exports.map(([name]) => name).find((n) => /^wasi:cli\/run@0\.2\./.test(n));
-  if (!runExport) {
-    const found = out.exports.map(([n]) => n).join(', ') || 'nothing';
-    throw new WrongWorldError(`the component does not export wasi:cli/run@0.2.x (it exports ${found})`);
+  const names = out.exports.map(([name]) => name);
+  const runExport = names.find((n) => /^wasi:cli\/run@0\.2\./.test(n)) ?? null;
+  // A component without wasi:cli/run is called through its exports (call()).
+  if (!names.some((n) => !HOST_PROTOCOL.test(n))) {
+    throw new WrongWorldError(`the component exports neither wasi:cli/run@0.2.x nor any function or interface to call (it exports ${names.join(', ') || 'nothing'})`);
   }
   await mkdir(join(tmp, 'rewound'), { recursive: true });
   await mkdir(join(tmp, 'plain'), { recursive: true });
@@ -188,13 +205,14 @@ async function build(input: Uint8Array, tmp: string): Promise<void> {
   }
   for (const [name, data] of Object.entries(out.files)) {
     if (name === 'component.js') {
-      const source = fixGlue(Buffer.from(data).toString('utf8'));
+      const source = silenceFinalizers(fixGlue(Buffer.from(data).toString('utf8')));
       // .mjs: the cache dir has no package.json saying "type": "module".
       await writeFile(join(tmp, 'plain', 'component.mjs'), source);
       await writeFile(join(tmp, 'rewound', 'component.mjs'), patchGlue(source));
     }
   }
-  const resetExport = out.exports.map(([name]) => name).find((n) => /^wasi-rewind:reset\/reset@/.test(n)) ?? null;
-  const meta: Meta = { format: CACHE_FORMAT, runExport, resetExport, imports: out.imports, modules };
+  const resetExport = names.find((n) => /^wasi-rewind:reset\/reset@/.test(n)) ?? null;
+  const hintExport = names.find((n) => /^wasi-rewind:reuse\/hint@0\.1\./.test(n)) ?? null;
+  const meta: Meta = { format: CACHE_FORMAT, runExport, resetExport, hintExport, exports: out.exports as ExportList, imports: out.imports, modules };
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 1));
 }

@@ -40,10 +40,17 @@ describe('bad wasm', () => {
     await expect(ReusableInstance.create(build('shared-memory'))).rejects.toBeInstanceOf(RewindError);
   });
 
-  it('a component of another world -> WrongWorldError', async () => {
-    const err = await ReusableInstance.create(build('other-world')).catch((e) => e);
+  it('a component with nothing to call -> WrongWorldError', async () => {
+    const err = await ReusableInstance.create(build('reactor-no-exports')).catch((e) => e);
     expect(err).toBeInstanceOf(WrongWorldError);
-    expect(err.message).toMatch(/does not export wasi:cli\/run@0\.2\.x \(it exports answer\)/);
+    expect(err.message).toMatch(/exports neither wasi:cli\/run@0\.2\.x nor any function or interface to call \(it exports nothing\)/);
+  });
+
+  it('a component of another world is called through its exports; run() -> WrongWorldError', async () => {
+    const inst = await ReusableInstance.create(build('other-world'));
+    expect(inst.exportNames()).toEqual(['answer']);
+    expect(inst.call('answer', []).value).toBe(42);
+    await expect(inst.run()).rejects.toThrow(/does not export wasi:cli\/run@0\.2\.x: call its exports with call\(\) \(answer\)/);
   });
 
   it('a WASI 0.3 component -> WrongWorldError naming the 0.3 interface', async () => {

@@ -6,6 +6,7 @@ import { InstantiationError } from '../errors.js';
 import { GLUE_STATE_KEY, type GlueBindings } from '../glue/patch.js';
 import { afterRestoreHook, runInit } from '../post-init.js';
 import { CACHE_FORMAT, type ComponentPrepared, type GlueVariant } from '../prepare.js';
+import { exportTable } from '../reactor/exports.js';
 import { applySnapshot } from '../snapshot-file/snapshot-file.js';
 import { StateSnapshot } from '../state-snapshot.js';
 import { WasiHost } from '../../shims/host.js';
@@ -30,8 +31,12 @@ export function instantiateComponent(prepared: ComponentPrepared, input: Backend
   } catch (e) {
     throw new InstantiationError(`cannot instantiate the component: ${(e as Error).message ?? e}`, { cause: e });
   }
-  const runIface = exports[prepared.runExport] as { run: () => unknown };
-  const live: Live = { host, run: () => runIface.run(), initOutput: null, warnings: [] };
+  const runIface = prepared.runExport ? exports[prepared.runExport] as { run: () => unknown } : null;
+  const live: Live = { host, run: runIface && (() => runIface.run()), exports: exportTable(exports, prepared.exports), initOutput: null, warnings: [] };
+  if (prepared.hintExport) {
+    const iface = exports[prepared.hintExport] as { policy: () => unknown };
+    live.hint = () => iface.policy();
+  }
   if (options.strategy === 'guest') {
     const iface = exports[prepared.resetExport!] as { reset: () => unknown };
     live.guestReset = () => iface.reset();

@@ -1,6 +1,7 @@
 // What a ReusableInstance holds for one instantiation, whichever backend
 // made it: the host, how to run, and (snapshot strategy) how to rewind.
 import { InitProbe, type InitOutput } from '../post-init.js';
+import type { Callable } from '../reactor/exports.js';
 import type { ResolvedOptions } from '../options.js';
 import type { LiveParts } from '../snapshot-file/snapshot-file.js';
 import type { StateSnapshot } from '../state-snapshot.js';
@@ -8,7 +9,12 @@ import type { HostConfig, WasiHost } from '../../shims/host.js';
 
 export interface Live {
   host: WasiHost;
-  run: () => unknown;
+  /** wasi:cli/run (or a command's _start); null when the component has none. */
+  run: (() => unknown) | null;
+  /** Exports callable by WIT name (empty on the native preview1 path: it runs _start only). */
+  exports: Map<string, Callable>;
+  /** wasi-rewind:reuse/hint#policy, when the component declares a reuse preference. */
+  hint?: () => unknown;
   /** Per-run state of the backend, set up after the host's beginRun (the preview1 descriptor table). */
   beginRun?: () => void;
   snapshot?: StateSnapshot;

@@ -46,7 +46,7 @@ export function instantiateNative(prepared: NativePrepared, input: BackendInput)
     throw new InstantiationError(`cannot instantiate the module: ${(e as Error).message ?? e}`, { cause: e });
   }
   const start = exports._start as () => unknown;
-  const live: Live = { host, run: () => start(), beginRun: () => p1.beginRun(), initOutput: null, warnings: [] };
+  const live: Live = { host, run: () => start(), exports: new Map(), beginRun: () => p1.beginRun(), initOutput: null, warnings: [] };
   if (linker) {
     live.parts = { componentHash: prepared.hash, cacheFormat: CACHE_FORMAT, linker, bindings: NO_GLUE, host };
     if (snapshotBytes) {
