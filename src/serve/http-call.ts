@@ -5,11 +5,11 @@
 import { WrongWorldError } from '../errors.js';
 import type { ReusableInstance } from '../instance.js';
 import { HANDLE_EXPORT, incoming, type IncomingData, type ResponseData } from '../../shims/http/index.js';
-import type { ResetPolicyOption } from './reset-policy.js';
+import type { ResetPolicy } from '../reactor/policy.js';
 
 export interface HttpWork {
   request: IncomingData;
-  reset: ResetPolicyOption;
+  reset: ResetPolicy;
 }
 
 export type HttpReply = {
@@ -19,21 +19,13 @@ export type HttpReply = {
   resetMs: number;
 } & ({ ok: true; response: ResponseData } | { ok: false; reason: string });
 
-/** The part of the instance API this uses (calls into any export with a reset policy). */
-interface Callable {
-  exportNames(): string[];
-  call(name: string, args: unknown[], opts?: { reset?: ResetPolicyOption }): {
-    trap?: { kind: string; message: string }; stderr: Uint8Array; durationMs: number; resetMs: number;
-  };
-}
-
 const handleNames = new WeakMap<object, string>();
 
 /** The instance's incoming-handler#handle export name; WrongWorldError without one. */
 export function handleExport(inst: ReusableInstance): string {
   let name = handleNames.get(inst);
   if (!name) {
-    name = (inst as unknown as Callable).exportNames().find((n) => HANDLE_EXPORT.test(n));
+    name = inst.exportNames().find((n) => HANDLE_EXPORT.test(n));
     if (!name) throw new WrongWorldError('the component does not export wasi:http/incoming-handler@0.2.x');
     handleNames.set(inst, name);
   }
@@ -43,7 +35,7 @@ export function handleExport(inst: ReusableInstance): string {
 export function callHandler(inst: ReusableInstance, work: HttpWork): HttpReply {
   const name = handleExport(inst);
   const { args, outcome } = incoming(work.request);
-  const r = (inst as unknown as Callable).call(name, args, { reset: work.reset });
+  const r = inst.call(name, args, { reset: work.reset });
   const common = { stderr: new Uint8Array(r.stderr.subarray(0, 2048)), durationMs: r.durationMs, resetMs: r.resetMs };
   // A trap fails the request even after a response was set: its body may be incomplete.
   if (r.trap) return { ...common, ok: false, reason: `trap: ${r.trap.kind}: ${r.trap.message}` };

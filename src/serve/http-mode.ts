@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RewindPool } from '../pool/pool.js';
 import type { HttpReply } from './http-call.js';
-import type { ResetPolicyOption } from './reset-policy.js';
+import type { ResetPolicy } from '../reactor/policy.js';
 
 /** Whether a component exports wasi:http/incoming-handler: its core export `…incoming-handler@0.2.x#handle` is named in the binary. */
 export function exportsIncomingHandler(bytes: Uint8Array): boolean {
@@ -32,7 +32,7 @@ export function toIncoming(req: IncomingMessage, body: Buffer) {
 
 export interface HttpModeContext {
   pool: RewindPool;
-  reset: ResetPolicyOption;
+  reset: ResetPolicy;
   log: (line: string) => void;
   reply: (res: ServerResponse, status: number, text: string, id: string) => void;
 }

@@ -1,15 +1,13 @@
-// The reset policy of a served wasi:http component, from options or the
-// command line ("always", "never", "on-trap", "every:N").
+// The `--reset` flag of `rewind serve`: a reset policy (src/reactor/policy.ts)
+// as always, never, on-trap, every=N (also every:N).
 import { z } from 'zod';
+import { parsePolicy, type ResetPolicy } from '../reactor/policy.js';
 
-export const resetPolicySchema = z.union([
-  z.enum(['always', 'never', 'on-trap']),
-  z.object({ every: z.number().int().positive() }).strict(),
-]);
-export type ResetPolicyOption = z.output<typeof resetPolicySchema>;
-
-/** `--reset` flag text to a policy. */
-export const resetFlag = z.string().regex(/^(always|never|on-trap|every:[1-9]\d{0,8})$/, 'use --reset always|never|on-trap|every:N')
-  .transform((v): ResetPolicyOption => (v.startsWith('every:') ? { every: Number(v.slice(6)) } : v as 'always' | 'never' | 'on-trap'));
-
-export const describePolicy = (p: ResetPolicyOption) => (typeof p === 'string' ? p : `every:${p.every}`);
+export const resetFlag = z.string().transform((v, ctx): ResetPolicy => {
+  const policy = parsePolicy(v.replace(/^every:/, 'every='));
+  if (!policy) {
+    ctx.addIssue({ code: 'custom', message: 'use --reset always|never|on-trap|every=N' });
+    return z.NEVER;
+  }
+  return policy;
+});

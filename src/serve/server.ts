@@ -15,7 +15,7 @@ import { QueueFullError, QueueTimeoutError, RewindPool } from '../pool/pool.js';
 import { httpOptionsSchema } from '../../shims/http/options.js';
 import { CgiOutputError, cgiEnv, parseCgiOutput } from './cgi.js';
 import { answerHttp, exportsIncomingHandler } from './http-mode.js';
-import { resetPolicySchema } from './reset-policy.js';
+import { resetPolicySchema } from '../reactor/policy.js';
 
 export class ServeError extends RewindError {
   constructor(message: string) { super('SERVE_FAILED', message); }
@@ -111,7 +111,7 @@ export async function serve(file: string, options: ServeOptions): Promise<{ serv
     timeoutMs: o.timeoutMs,
     queueTimeoutMs: o.queueTimeoutMs ?? o.timeoutMs,
     maxQueue: o.maxQueue,
-    instance: { strategy: o.strategy, dirs: o.dirs, ...(mode === 'http' && o.http ? { http: o.http } : {}) },
+    instance: { strategy: o.strategy, dirs: o.dirs, ...(mode === 'http' ? { http: o.http } : {}) },
     // A proxy component has no wasi:cli/run to warm up with (and under reset
     // "never" a warm-up request would leave state behind).
     ...(mode === 'http' ? { warmRun: false as const } : {}),
