@@ -25,4 +25,6 @@ if [ ! "$out/ruby.wasm" -nt "$ruby_src" ] || [ scripts/ruby-command.mjs -nt "$ou
 fi
 # A WASI 0.2 component in JavaScript (componentize-js), from test/fixtures/js.
 node scripts/real-programs-build.mjs "$out"
+# wasi:http proxy components in JavaScript, from test/fixtures/js-http.
+node scripts/build-http-components.mjs "$out"
 echo "fixtures built in $out"
