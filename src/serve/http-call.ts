@@ -38,6 +38,6 @@ export function callHandler(inst: ReusableInstance, work: HttpWork): HttpReply {
   const r = inst.call(name, args, { reset: work.reset });
   const common = { stderr: new Uint8Array(r.stderr.subarray(0, 2048)), durationMs: r.durationMs, resetMs: r.resetMs };
   // A trap fails the request even after a response was set: its body may be incomplete.
-  if (r.trap) return { ...common, ok: false, reason: `trap: ${r.trap.kind}: ${r.trap.message}` };
+  if (r.trap) return { ...common, ok: false, reason: `${r.trap.kind}: ${r.trap.message}` };
   return { ...common, ...outcome() };
 }
