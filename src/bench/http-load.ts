@@ -6,13 +6,15 @@
 // fresh instance per request, and with one shared instance.
 // Bounded: LOAD_SECONDS per server (default 5) after a 1 s warm-up.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { spawnServe } from '../serve/spawn.js';
 
 export interface HttpLoadRow {
   server: string;
   requestsPerSec: number;
+  /** Server process CPU time (all threads) per request: robust to other load on the machine. */
+  cpuMsPerRequest: number | null;
   p50Ms: number;
   p99Ms: number;
   requests: number;
@@ -31,6 +33,16 @@ type Autocannon = (o: { url: string; connections: number; duration: number; pipe
 
 const built = fileURLToPath(new URL('./http-jco-server.js', import.meta.url));
 const jcoServer = existsSync(built) ? [built] : ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./http-jco-server.ts', import.meta.url))];
+
+/** CPU milliseconds a process has used so far (Linux /proc; null elsewhere). */
+function cpuMs(pid: number | undefined): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return null;
+  }
+}
 
 /** Starts preview2-shim's HTTPServer in a child process; resolves once it listens. */
 async function spawnJco(file: string, mode: 'shared' | 'fresh'): Promise<{ url: string; child: ChildProcess }> {
@@ -63,9 +75,13 @@ export async function httpLoad(file: string, o: { seconds: number; connections?:
     const { url, child } = await start();
     try {
       await autocannon({ url, connections, duration: 1 }); // warm-up (JIT, caches)
+      const cpu0 = cpuMs(child.pid);
       const r = await autocannon({ url, connections, duration: o.seconds });
+      const cpu1 = cpuMs(child.pid);
       rows.push({
-        server, requestsPerSec: Math.round(r.requests.average), p50Ms: r.latency.p50, p99Ms: r.latency.p99,
+        server, requestsPerSec: Math.round(r.requests.average),
+        cpuMsPerRequest: cpu0 === null || cpu1 === null || !r.requests.total ? null : Number(((cpu1 - cpu0) / r.requests.total).toFixed(2)),
+        p50Ms: r.latency.p50, p99Ms: r.latency.p99,
         requests: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts,
       });
     } finally {
@@ -81,5 +97,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const rows = await httpLoad(file, { seconds: Number(process.env.LOAD_SECONDS ?? 5) });
   console.table(rows);
   const rps = (i: number) => rows[i]!.requestsPerSec;
+  const cpu = (i: number) => rows[i]!.cpuMsPerRequest ?? NaN;
   console.log(`'always' serves ${(rps(0) / rps(2)).toFixed(1)}x the requests/s of a fresh instance per request, ${(rps(0) / rps(1)).toFixed(2)}x those of 'never'`);
+  console.log(`server CPU per request: 'always' ${cpu(0)} ms, 'never' ${cpu(1)} ms, fresh instance ${cpu(2)} ms (${(cpu(2) / cpu(0)).toFixed(1)}x 'always')`);
 }
