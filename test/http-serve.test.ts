@@ -131,6 +131,20 @@ describe('rewind serve, wasi:http', () => {
     expect(after).toMatchObject({ status: 200, body: expect.stringMatching(/^count=1 previous= body=3 /) });
   });
 
+  it('answers a handler that never returns with 504, and the next request is served as by a fresh instance', async () => {
+    const slow = await start('http-stateful', { timeoutMs: 4000 });
+    try {
+      expect(await observe(slow.url, '/x', { headers: { 'x-secret': 'before' } })).toMatchObject({ status: 200 });
+      expect(await observe(slow.url, '/spin')).toMatchObject({ status: 504, body: 'the program took too long (request ID)\n' });
+      // The spinning worker was replaced; its successor instantiates before taking work.
+      while (slow.pool.stats().ready === 0) await new Promise((r) => setTimeout(r, 50));
+      const after = await observe(slow.url, '/x', { headers: { 'x-secret': 'after' } });
+      expect(after).toMatchObject({ status: 200, body: expect.stringMatching(/^count=1 previous= /) });
+    } finally {
+      await stop(slow);
+    }
+  });
+
   it('takes --reset from the command line in its own process', async () => {
     const { url, child } = await spawnServe([build('http-stateful'), '--workers', '1', '--reset', 'every=2']);
     try {

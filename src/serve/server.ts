@@ -116,19 +116,23 @@ export async function serve(file: string, options: ServeOptions): Promise<{ serv
     // "never" a warm-up request would leave state behind).
     ...(mode === 'http' ? { warmRun: false as const } : {}),
   });
+  /** A run the pool could not complete: 504 (time limit), 503 (busy), else 500; the details go to the log. */
+  const poolFailure = (req: IncomingMessage, res: ServerResponse, id: string, e: unknown) => {
+    const [status, text] = e instanceof TimeoutError ? [504, 'the program took too long']
+      : e instanceof QueueFullError || e instanceof QueueTimeoutError ? [503, 'the server is busy']
+        : [500, 'internal server error'];
+    log(`[${id}] ${req.method} ${req.url}: ${e instanceof RewindError ? `${e.code}: ${e.message}` : String(e)}`);
+    reply(res, status, text, id);
+  };
   const handle = async (req: IncomingMessage, res: ServerResponse, id: string) => {
     const body = await readBody(req, res, o.maxBodyBytes, id);
     if (!body) return;
-    if (mode === 'http') return answerHttp({ pool, reset: o.reset, log, reply }, req, res, id, body);
+    if (mode === 'http') return answerHttp({ pool, reset: o.reset, log, reply }, req, res, id, body).catch((e: unknown) => poolFailure(req, res, id, e));
     let r;
     try {
       r = await pool.run({ stdin: body, env: cgiEnv(req, body) });
     } catch (e) {
-      const [status, text] = e instanceof TimeoutError ? [504, 'the program took too long']
-        : e instanceof QueueFullError || e instanceof QueueTimeoutError ? [503, 'the server is busy']
-          : [500, 'internal server error'];
-      log(`[${id}] ${req.method} ${req.url}: ${e instanceof RewindError ? `${e.code}: ${e.message}` : String(e)}`);
-      reply(res, status, text, id);
+      poolFailure(req, res, id, e);
       return;
     }
     if (r.exitCode !== 0) {
