@@ -19,7 +19,8 @@ export type RewindErrorCode =
   | 'BENCH_FAILED'
   | 'UNKNOWN_EXPORT'
   | 'INVALID_VALUE'
-  | 'STALE_VALUE';
+  | 'STALE_VALUE'
+  | 'REENTRANT_CALL';
 
 export class RewindError extends Error {
   readonly code: RewindErrorCode;
@@ -92,6 +93,11 @@ export class InvalidValueError extends RewindError {
 /** A value returned by call() used after the instance was rewound (its handle refers to state that no longer exists), or on another instance. */
 export class StaleValueError extends RewindError {
   constructor(message: string) { super('STALE_VALUE', message); }
+}
+
+/** A host callback (onStdout, onStderr) tried to call, run or rewind the instance that is running it. */
+export class ReentrantCallError extends RewindError {
+  constructor(message: string) { super('REENTRANT_CALL', message); }
 }
 
 /** Re-creates a RewindError that crossed a thread boundary as plain data. */

@@ -14,7 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import { instantiateComponent } from './backend/component.js';
 import type { Live } from './backend/live.js';
 import { instantiateNative } from './backend/native.js';
-import { InvalidOptionsError, InvalidValueError, RestoreError, SnapshotFileError, UnknownExportError, WrongWorldError } from './errors.js';
+import { InvalidOptionsError, InvalidValueError, ReentrantCallError, RestoreError, SnapshotFileError, UnknownExportError, WrongWorldError } from './errors.js';
 import { encodeSnapshot, readSnapshotFile } from './snapshot-file/snapshot-file.js';
 import type { InitOutput } from './post-init.js';
 import { createOptionsSchema, runOptionsSchema, runSyncOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
@@ -82,8 +82,9 @@ export class ReusableInstance {
   /** Rewinds so far: values call() returned are stamped with it (src/reactor/stamp.ts). */
   private epoch = 0;
   private since: SinceReset = { calls: 0, failed: false };
-  /** The instance's reset policy: the reset option, else the component's hint, else 'always'. */
-  policy: ResetPolicy = 'always';
+  private resetPolicy: ResetPolicy = 'always';
+  /** A guest entry is running: a host callback (onStdout...) must not enter or rewind the instance. */
+  private busy = false;
   private snapshotBytes: Uint8Array | null = null;
   private defaultArgs: string[] = [];
   private defaultEnv: [string, string][] = [];
@@ -103,8 +104,8 @@ export class ReusableInstance {
       throw new WrongWorldError('strategy "guest" needs a component that exports wasi-rewind:reset/reset (see specs/wit/reset.wit)');
     }
     inst.live = inst.instantiate();
-    if (resolved.reset) inst.policy = resolved.reset;
-    else if (inst.live.hint && resolved.strategy !== 'none') inst.policy = inst.askHint(inst.live.hint);
+    if (resolved.reset) inst.resetPolicy = resolved.reset;
+    else if (inst.live.hint && resolved.strategy !== 'none') inst.resetPolicy = inst.askHint(inst.live.hint);
     return inst;
   }
 
@@ -112,6 +113,7 @@ export class ReusableInstance {
   private askHint(hint: () => unknown): ResetPolicy {
     const entry = this.enter({}, 'always', hint);
     this.reset();
+    this.runs = 0; // the hint's call is the host's, not one of the instance's runs
     const policy = entry.ending.kind === 'returned' ? policyFromHint(entry.value) : null;
     if (policy) return policy;
     this.warnings = [...this.warnings, 'the component\'s reuse hint (wasi-rewind:reuse/hint#policy) failed or returned no valid policy: using "always"'];
@@ -125,6 +127,11 @@ export class ReusableInstance {
 
   get strategy() {
     return this.options.strategy;
+  }
+
+  /** The instance's reset policy: the reset option, else the component's reuse hint, else 'always'. */
+  get policy(): ResetPolicy {
+    return this.resetPolicy;
   }
 
   private hostConfig(): HostConfig {
@@ -174,6 +181,7 @@ export class ReusableInstance {
 
   /** Rewinds the instance now (run() does it lazily when needed). */
   reset(): { resetMs: number; chunksRestored: number } {
+    this.notBusy();
     const start = performance.now();
     let chunksRestored = 0;
     if (this.dirty) {
@@ -200,6 +208,10 @@ export class ReusableInstance {
     return { resetMs: performance.now() - start, chunksRestored };
   }
 
+  private notBusy(): void {
+    if (this.busy) throw new ReentrantCallError('the instance is running a call: a host callback (onStdout, onStderr) cannot call, run or rewind it');
+  }
+
   /** Whether a call under `policy` rewinds first. */
   private rewindsBefore(policy: ResetPolicy): boolean {
     return this.dirty && this.options.strategy !== 'none' && wantsReset(policy, this.since);
@@ -218,7 +230,7 @@ export class ReusableInstance {
 
   private runValidated(opts: CallOptions): RunResult {
     if (!this.live.run) throw new WrongWorldError(`the component does not export wasi:cli/run@0.2.x: call its exports with call() (${this.exportNames().join(', ')})`);
-    const entry = this.enter(opts, opts.reset ?? this.policy, () => this.live.run!());
+    const entry = this.enter(opts, opts.reset ?? this.resetPolicy, () => this.live.run!());
     const { exitCode, trap } = outcomeOf(entry.error);
     const result: RunResult = {
       exitCode, stdout: entry.out.stdout, stderr: entry.out.stderr, truncated: entry.out.truncated,
@@ -255,16 +267,21 @@ export class ReusableInstance {
       throw new UnknownExportError(`the component has no export named ${JSON.stringify(name)}${why}; it has: ${available.join(', ') || 'none'}`, available);
     }
     if (args.length !== target.arity) throw new InvalidValueError(`${name} takes ${target.arity} argument${target.arity === 1 ? '' : 's'}, got ${args.length}`);
-    const policy = opts.reset ?? this.policy;
+    const policy = opts.reset ?? this.resetPolicy;
     // A rewind now makes every value returned so far stale: checked before it happens.
     const plain = unstampArgs(args, this, this.rewindsBefore(policy) ? this.epoch + 1 : this.epoch);
-    const entry = this.enter(opts, policy, () => this.live.exports.get(name)!(plain));
+    const entry = this.enter(opts, policy, () => this.live.exports.get(name)!(plain), true);
     const result: CallResult = {
       stdout: entry.out.stdout, stderr: entry.out.stderr, truncated: entry.out.truncated,
       durationMs: entry.durationMs, resetMs: entry.resetMs, chunksRestored: entry.chunksRestored, reset: entry.reset,
     };
     const { ending } = entry;
-    if (ending.kind === 'returned') result.value = stampValue(entry.value, this, () => this.epoch);
+    if (ending.kind === 'returned' && entry.value instanceof Promise) {
+      // A component-model async export: its work would go on after this synchronous call.
+      entry.value.catch(() => {});
+      this.since.failed = true;
+      result.trap = { kind: 'host-error', message: `${name} is an async export, which call() (synchronous) does not support` };
+    } else if (ending.kind === 'returned') result.value = stampValue(entry.value, this, () => this.epoch);
     else if (ending.kind === 'err') result.error = stampValue(ending.payload, this, () => this.epoch);
     else if (ending.kind === 'exit') result.exitCode = ending.code;
     else if (ending.kind === 'trap' && ending.trap.kind === 'host-error' && isGlueValueError(entry.error)) {
@@ -277,7 +294,8 @@ export class ReusableInstance {
    * One guest entry: rewinds if the policy asks, sets up the host for it
    * (args, env, stdin, files, capture), calls, and collects the output.
    */
-  private enter(opts: CallOptions, policy: ResetPolicy, fn: () => unknown): Entry {
+  private enter(opts: CallOptions, policy: ResetPolicy, fn: () => unknown, deepStacks = false): Entry {
+    this.notBusy();
     const rewind = this.rewindsBefore(policy);
     const { resetMs, chunksRestored } = rewind ? this.reset() : { resetMs: 0, chunksRestored: 0 };
     const { host } = this.live;
@@ -298,15 +316,17 @@ export class ReusableInstance {
     const start = performance.now();
     let error: unknown;
     let value: unknown;
-    // Deep enough to see the guest's wasm frames below a host import's error (isGlueValueError).
+    // call(): deep enough to see the guest's wasm frames below a host import's error (isGlueValueError).
     const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 200;
+    if (deepStacks) Error.stackTraceLimit = 200;
+    this.busy = true;
     try {
       this.live.afterRestore?.();
       value = fn();
     } catch (e) {
       error = e;
     } finally {
+      this.busy = false;
       Error.stackTraceLimit = limit;
     }
     const durationMs = performance.now() - start;

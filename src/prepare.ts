@@ -189,7 +189,9 @@ async function build(input: Uint8Array, tmp: string): Promise<void> {
   const names = out.exports.map(([name]) => name);
   const runExport = names.find((n) => /^wasi:cli\/run@0\.2\./.test(n)) ?? null;
   // A component without wasi:cli/run is called through its exports (call()).
-  if (!names.some((n) => !HOST_PROTOCOL.test(n))) {
+  // jco also lists each interface under its bare name: wasi-rewind's own do not count.
+  const protocol = new Set(names.filter((n) => HOST_PROTOCOL.test(n)).flatMap((n) => [n, n.replace(/^.*\//, '').replace(/@.*$/, '')]));
+  if (!names.some((n) => !protocol.has(n))) {
     throw new WrongWorldError(`the component exports neither wasi:cli/run@0.2.x nor any function or interface to call (it exports ${names.join(', ') || 'nothing'})`);
   }
   await mkdir(join(tmp, 'rewound'), { recursive: true });

@@ -1,4 +1,4 @@
-// The `rewind` command line: `rewind run` and `rewind bench`.
+// The `rewind` command line: `rewind run`, `call`, `bench` and `serve`.
 import { parseArgs } from 'node:util';
 import { RewindError } from '../errors.js';
 import { validate } from '../options.js';
@@ -6,11 +6,14 @@ import { benchFlags, runFlags, serveFlags } from './flags.js';
 import { runCommand } from './run.js';
 import { benchCommand } from './bench.js';
 import { serveCommand } from './serve.js';
+import { callCommand, callFlags } from './call.js';
 
 const USAGE = `usage:
   rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
              [--strategy snapshot|reinstantiate|none|guest]
              [--snapshot FILE] [--save-snapshot FILE] [--snapshot-key-file FILE] [--init EXPORT] [--after-restore EXPORT] [-- args...]
+  rewind call <component> <export> [json args...] [--reset always|never|on-trap|every=N] [--times N]
+             [--strategy snapshot|reinstantiate|none] [--dir HOST::GUEST]... [--env K=V]...
   rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
              [--dir HOST::GUEST]... [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
@@ -37,7 +40,6 @@ export async function main(argv: string[]): Promise<number> {
         'queue-timeout': { type: 'string' },
         'max-body': { type: 'string' },
         'max-header': { type: 'string' },
-        reset: { type: 'string' },
         'allow-outgoing': { type: 'string', multiple: true },
         init: { type: 'string' },
         'after-restore': { type: 'string' },
@@ -49,12 +51,14 @@ export async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         workers: { type: 'string' },
         timeout: { type: 'string' },
+        reset: { type: 'string' },
       },
     });
     const [file, ...args] = positionals;
     const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, 'max-header': maxHeader, 'after-restore': afterRestore, 'allow-outgoing': allowOutgoing, ...common } = values;
     if (command === 'run') return await runCommand(validate(runFlags, { ...common, saveSnapshot, snapshotKeyFile, afterRestore, file, args }, 'flags'));
     if (command === 'bench') return await benchCommand(validate(benchFlags, { ...common, afterRestore, file, args }, 'flags'));
+    if (command === 'call') return await callCommand(validate(callFlags, { ...common, file, args }, 'flags'));
     if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, maxHeader, allowOutgoing, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;

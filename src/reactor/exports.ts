@@ -31,7 +31,10 @@ export function exportTable(exports: Record<string, unknown>, list: ExportList):
   // Full (namespaced) interface names first, so an unversioned alias of the same object is skipped.
   const ordered = [...list].sort(([a], [b]) => Number(b.includes(':')) - Number(a.includes(':')));
   for (const [name, kind] of ordered) {
-    if (HOST_PROTOCOL.test(name)) continue;
+    if (HOST_PROTOCOL.test(name)) {
+      seen.add(exports[name]); // and its unversioned alias with it
+      continue;
+    }
     if (kind === 'function') {
       const fn = exports[camel(name)];
       if (typeof fn === 'function') add(name, fn.length, (args) => fn(...args));

@@ -24,7 +24,8 @@ export function wantsReset(policy: ResetPolicy, since: SinceReset): boolean {
   if (policy === 'always') return true;
   if (policy === 'never') return false;
   if (policy === 'on-trap') return since.failed;
-  return since.calls >= policy.every;
+  // A trapped instance cannot be entered again: the N calls' shared state ends there.
+  return since.calls >= policy.every || since.failed;
 }
 
 /** A policy in the form the CLI and messages use: always, never, on-trap, every=N. */

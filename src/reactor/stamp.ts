@@ -22,7 +22,10 @@ function isData(v: object): boolean {
 export function stampValue(value: unknown, owner: object, epoch: () => number): unknown {
   if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || stamps.has(value)) return value;
   if (isData(value)) {
-    for (const [k, v] of Object.entries(value)) (value as Record<string, unknown>)[k] = stampValue(v, owner, epoch);
+    for (const [k, v] of Object.entries(value)) {
+      const stamped = stampValue(v, owner, epoch);
+      if (stamped !== v) (value as Record<string, unknown>)[k] = stamped;
+    }
     return value;
   }
   const stamp: Stamp = { target: value, epoch: epoch(), owner };
@@ -40,7 +43,17 @@ export function stampValue(value: unknown, owner: object, epoch: () => number): 
         throw new InvalidValueError(`call methods of a value returned by call() through call(), e.g. call('iface#[method]resource.${String(prop)}', [value, ...args])`);
       };
     },
+    // Read-only: a handle written into one would name whatever resource has that number.
     set() {
+      throw new InvalidValueError('values returned by call() are read-only');
+    },
+    defineProperty() {
+      throw new InvalidValueError('values returned by call() are read-only');
+    },
+    deleteProperty() {
+      throw new InvalidValueError('values returned by call() are read-only');
+    },
+    setPrototypeOf() {
       throw new InvalidValueError('values returned by call() are read-only');
     },
   });
