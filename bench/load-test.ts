@@ -28,3 +28,6 @@ for (const strategy of ['snapshot', 'reinstantiate']) {
 }
 console.table(rows);
 console.log(`reuse serves ${(rows[0]!.requestsPerSec / rows[1]!.requestsPerSec).toFixed(1)}x the requests/s of a fresh instance per request`);
+
+// wasi:http: the hello proxy component under each reset policy and jco's HTTPServer (src/bench/http-load.ts).
+console.table(await (await import('../src/bench/http-load.js')).httpLoad(fileURLToPath(new URL('../test/fixtures/build/http-hello.wasm', import.meta.url)), { seconds }));

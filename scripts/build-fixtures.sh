@@ -27,4 +27,6 @@ fi
 node scripts/real-programs-build.mjs "$out"
 # Pandoc made a command, the iCE40 netlist for nextpnr (real-programs-fixtures.mjs).
 node scripts/real-programs-fixtures.mjs "$out"
+# wasi:http proxy components in JavaScript, from test/fixtures/js-http.
+node scripts/build-http-components.mjs "$out"
 echo "fixtures built in $out"

@@ -5,6 +5,7 @@
 import { Cli, type RunIo } from './cli.js';
 import { Clocks, type ClockConfig } from './clocks.js';
 import { createFilesystem } from './filesystem.js';
+import { createHttp, type HttpOptions } from './http/index.js';
 import { createIo } from './io.js';
 import { Random, type RandomConfig } from './random.js';
 import { createSockets } from './sockets.js';
@@ -23,6 +24,8 @@ export interface HostConfig {
   maxCallBytes?: number;
   /** File system quotas (defaults: shims/fs/volume.ts). */
   fsLimits?: Partial<Limits>;
+  /** wasi:http options (outgoing requests are denied by default). */
+  http?: HttpOptions;
 }
 
 /** Default bound on one guest call's host allocation: more than any legitimate random request. */
@@ -47,6 +50,7 @@ export class WasiHost {
   private readonly clocks: Clocks;
   private readonly random: Random;
   private readonly directories: ReturnType<typeof createFilesystem>['codec'];
+  private readonly http: ReturnType<typeof createHttp>;
 
   constructor(private readonly config: HostConfig) {
     const io = this.io = createIo();
@@ -55,6 +59,7 @@ export class WasiHost {
     this.cli = new Cli(io, config.captureLimit);
     this.clocks = new Clocks(config.clock);
     this.random = new Random(config.random, Math.min(config.maxCallBytes ?? DEFAULT_MAX_CALL_BYTES, DEFAULT_MAX_CALL_BYTES));
+    this.http = createHttp(io, config.http);
     const table: ImportObject = {
       'wasi:io/error': { Error: io.IoError },
       'wasi:io/poll': { Pollable: io.Pollable, poll: io.poll },
@@ -64,6 +69,7 @@ export class WasiHost {
       ...this.random.interfaces(),
       ...filesystem.interfaces,
       ...createSockets(),
+      ...this.http.interfaces,
     };
     this.imports = new Proxy(table, {
       get: (t, key) => (typeof key === 'string' ? t[key.replace(/@[^/]*$/, '')] : undefined),
@@ -74,6 +80,7 @@ export class WasiHost {
   /** Prepares per-run state. The file system must already be reset. */
   beginRun(input: HostRunInput): void {
     this.io.beginRun();
+    this.http.beginRun();
     this.clocks.reset();
     this.random.reset();
     this.fs.beginRun();

@@ -147,6 +147,7 @@ export class ReusableInstance {
       keepFsChanges: this.options.keepFsChanges,
       ...(this.limitPages ? { maxCallBytes: this.limitPages * 65536 } : {}),
       fsLimits: this.options.fsLimits,
+      ...(this.options.http ? { http: this.options.http } : {}),
     };
   }
 

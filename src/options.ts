@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { InvalidOptionsError } from './errors.js';
 import { resetPolicySchema, type ResetPolicy } from './reactor/policy.js';
+import { httpOptionsSchema } from '../shims/http/options.js';
 
 const tree: z.ZodType<Record<string, unknown>> = z.lazy(() =>
   z.record(z.string(), z.union([z.string(), z.instanceof(Uint8Array), tree])),
@@ -49,6 +50,8 @@ export const createOptionsSchema = z.object({
   }).strict().default({}),
   /** Guest memory limit: memory.grow beyond it fails, as on a host with that much memory. */
   maxMemoryMiB: z.number().int().positive().max(4096).optional(),
+  /** wasi:http host options (outgoing requests are denied unless allow-listed). */
+  http: httpOptionsSchema.optional(),
   /** Bytes kept of each of stdout and stderr per run. */
   captureLimitBytes: z.number().int().positive().default(64 << 20),
   /**

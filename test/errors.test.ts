@@ -62,7 +62,7 @@ describe('bad wasm', () => {
   it('a component importing an interface the host lacks -> InstantiationError naming it', async () => {
     const err = await ReusableInstance.create(build('http-client')).catch((e) => e);
     expect(err).toBeInstanceOf(InstantiationError);
-    expect(err.message).toMatch(/does not provide: wasi:http\/outgoing-handler/);
+    expect(err.message).toMatch(/does not provide: wasi:http\/incoming-handler/);
   });
 });
 

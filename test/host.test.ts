@@ -202,7 +202,8 @@ describe('interface versions', () => {
         expect(host.imports[`${iface}@${version}`]).toBe(host.imports[iface]);
       }
     }
-    expect('wasi:http/types@0.2.0' in host.imports).toBe(false);
+    expect('wasi:http/types@0.2.0' in host.imports).toBe(true);
+    expect('wasi:http/incoming-handler@0.2.0' in host.imports).toBe(false);
   });
 });
 

@@ -1,6 +1,7 @@
 // CLI flag schemas (zod) shared by the subcommands.
 import { z } from 'zod';
 import { strategies } from '../options.js';
+import { resetFlag } from '../serve/reset-policy.js';
 
 export const dirFlag = z.string().regex(/^[^:]+::\/.*$/, 'use --dir HOST_DIR::/GUEST_PATH').transform((v) => {
   const [host, guest] = v.split('::') as [string, string];
@@ -58,6 +59,10 @@ export const serveFlags = z.object({
   queueTimeout: count('--queue-timeout').optional(),
   maxBody: count('--max-body').optional(),
   maxHeader: count('--max-header', 1 << 20).optional(),
+  /** wasi:http components: when the instance is rewound (always, never, on-trap, every=N). */
+  reset: resetFlag.optional(),
+  /** wasi:http components: authorities outgoing requests may reach. */
+  allowOutgoing: z.array(z.string()).default([]),
   dir: z.array(dirFlag).default([]),
   args: z.array(z.string()).default([]),
 }).strict();

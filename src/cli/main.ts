@@ -18,7 +18,7 @@ const USAGE = `usage:
              [--dir HOST::GUEST]... [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
              [--queue-timeout MS] [--max-body BYTES] [--max-header BYTES] [--strategy snapshot|reinstantiate]
-             [--dir HOST::GUEST]...`;
+             [--dir HOST::GUEST]... [--reset always|never|on-trap|every=N] [--allow-outgoing HOST[:PORT]]...`;
 
 /** Exit code for a failure that is not the user's or the guest's (a bug in wasi-rewind). */
 const INTERNAL = 70;
@@ -40,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
         'queue-timeout': { type: 'string' },
         'max-body': { type: 'string' },
         'max-header': { type: 'string' },
+        'allow-outgoing': { type: 'string', multiple: true },
         init: { type: 'string' },
         'after-restore': { type: 'string' },
         strategy: { type: 'string' },
@@ -54,11 +55,11 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
     const [file, ...args] = positionals;
-    const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, 'max-header': maxHeader, 'after-restore': afterRestore, ...common } = values;
+    const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, 'max-header': maxHeader, 'after-restore': afterRestore, 'allow-outgoing': allowOutgoing, ...common } = values;
     if (command === 'run') return await runCommand(validate(runFlags, { ...common, saveSnapshot, snapshotKeyFile, afterRestore, file, args }, 'flags'));
     if (command === 'bench') return await benchCommand(validate(benchFlags, { ...common, afterRestore, file, args }, 'flags'));
     if (command === 'call') return await callCommand(validate(callFlags, { ...common, file, args }, 'flags'));
-    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, maxHeader, file, args }, 'flags'));
+    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, maxHeader, allowOutgoing, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;
   } catch (e) {

@@ -1,10 +1,11 @@
 // `rewind serve`: runs until SIGINT/SIGTERM; prints the URL once listening.
 import type { z } from 'zod';
+import { formatPolicy } from '../reactor/policy.js';
 import { serve } from '../serve/server.js';
 import type { serveFlags } from './flags.js';
 
 export async function serveCommand(flags: z.output<typeof serveFlags>): Promise<number> {
-  const { server, pool, url } = await serve(flags.file, {
+  const { server, pool, url, mode } = await serve(flags.file, {
     port: flags.port,
     host: flags.host,
     workers: flags.workers,
@@ -14,8 +15,11 @@ export async function serveCommand(flags: z.output<typeof serveFlags>): Promise<
     ...(flags.maxBody !== undefined ? { maxBodyBytes: flags.maxBody } : {}),
     ...(flags.maxHeader !== undefined ? { maxHeaderBytes: flags.maxHeader } : {}),
     dirs: Object.fromEntries(flags.dir.map((d) => [d.guest, d.host])),
+    ...(flags.reset ? { reset: flags.reset } : {}),
+    ...(flags.allowOutgoing.length ? { http: { allowOutgoing: flags.allowOutgoing } } : {}),
   });
-  process.stdout.write(`listening on ${url} (${flags.workers} workers, strategy ${flags.strategy})\n`);
+  const how = mode === 'http' ? `wasi:http, reset ${formatPolicy(flags.reset ?? 'always')}` : 'CGI';
+  process.stdout.write(`listening on ${url} (${flags.workers} workers, strategy ${flags.strategy}, ${how})\n`);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
   });

@@ -13,6 +13,7 @@ import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { InvalidOptionsError, RewindError, reviveError, TimeoutError } from '../errors.js';
 import { createOptionsSchema, runOptionsSchema, type CreateOptions, validate } from '../options.js';
+import type { HttpReply, HttpWork } from '../serve/http-call.js';
 import type { PoolRequest, PoolRunResult, WorkerFailure, WorkerReply } from './worker.js';
 
 export class QueueFullError extends RewindError {
@@ -48,7 +49,7 @@ const entry = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
 
 interface Job {
   request: PoolRequest;
-  resolve: (r: PoolRunResult) => void;
+  resolve: (r: never) => void;
   reject: (e: unknown) => void;
   queueTimer?: NodeJS.Timeout;
 }
@@ -185,7 +186,7 @@ export class RewindPool {
         try {
           const result = unwrap(reply);
           this.counts.completed++;
-          job.resolve(result!);
+          job.resolve(result as never);
         } catch (e) {
           job.reject(e);
         }
@@ -213,8 +214,18 @@ export class RewindPool {
     } catch (e) {
       return Promise.reject(e);
     }
+    return this.enqueue(valid);
+  }
+
+  /** Serves one wasi:http request (the worker calls the component's incoming-handler). */
+  runHttp(work: HttpWork): Promise<HttpReply> {
+    if (this.closed) return Promise.reject(new PoolClosedError());
+    return this.enqueue({ http: work });
+  }
+
+  private enqueue<T>(valid: PoolRequest): Promise<T> {
     if (this.queue.length >= this.o.maxQueue && !this.idle.length) return Promise.reject(new QueueFullError(this.o.maxQueue));
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       const job: Job = { request: valid, resolve, reject };
       if (this.o.queueTimeoutMs !== undefined) {
         const ms = this.o.queueTimeoutMs;

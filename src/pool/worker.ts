@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RewindError, type RewindErrorCode } from '../errors.js';
 import { ReusableInstance, type RunResult } from '../instance.js';
 import type { CreateOptions, RunOptions } from '../options.js';
+import { callHandler, type HttpReply, type HttpWork } from '../serve/http-call.js';
 
 const { input, options } = workerData as { input: string | Uint8Array; options: CreateOptions };
 let instance: Promise<ReusableInstance> | undefined;
@@ -16,19 +17,22 @@ export interface WorkerFailure { failed: { code: RewindErrorCode; message: strin
 
 /**
  * A run, or `{ warmup: true }`: instantiate (no guest code runs), and with
- * `run` also do that run once (its result is dropped).
+ * `run` also do that run once (its result is dropped); or `{ http }`: one
+ * wasi:http request through the component's incoming-handler.
  */
-export type PoolRequest = Omit<RunOptions, 'onStdout' | 'onStderr' | 'stdin'> & { stdin?: string | Uint8Array; warmup?: boolean; run?: PoolRequest };
-export type WorkerReply = PoolRunResult | WorkerFailure | null;
+export type PoolRequest = Omit<RunOptions, 'onStdout' | 'onStderr' | 'stdin'> & { stdin?: string | Uint8Array; warmup?: boolean; run?: PoolRequest; http?: HttpWork };
+export type WorkerReply = PoolRunResult | HttpReply | WorkerFailure | null;
 
 async function handle(request: PoolRequest): Promise<WorkerReply> {
   try {
     instance ??= ReusableInstance.create(input, options);
     const inst = await instance;
     if (request.warmup) {
-      if (request.run) inst.runSync(request.run);
+      if (request.run?.http) callHandler(inst, request.run.http);
+      else if (request.run) inst.runSync(request.run);
       return null;
     }
+    if (request.http) return callHandler(inst, request.http);
     const r = inst.runSync(request);
     return { ...r, stdout: new Uint8Array(r.stdout), stderr: new Uint8Array(r.stderr) };
   } catch (e) {

@@ -6,12 +6,16 @@
 // logged server-side under a request id while the client gets a generic body
 // (no guest stderr or trap text leaves the server).
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { RewindError, TimeoutError } from '../errors.js';
 import { strategies, validate } from '../options.js';
 import { QueueFullError, QueueTimeoutError, RewindPool } from '../pool/pool.js';
+import { httpOptionsSchema } from '../../shims/http/options.js';
 import { CgiOutputError, cgiEnv, parseCgiOutput } from './cgi.js';
+import { answerHttp, exportsIncomingHandler } from './http-mode.js';
+import { resetPolicySchema } from '../reactor/policy.js';
 
 export class ServeError extends RewindError {
   constructor(message: string) { super('SERVE_FAILED', message); }
@@ -37,6 +41,16 @@ const serveOptionsSchema = z.object({
   requestTimeoutMs: z.number().int().positive().default(30_000),
   /** Open connections at most (bounds buffered bodies to maxConnections * maxBodyBytes); more are refused. */
   maxConnections: z.number().int().positive().default(256),
+  /**
+   * How requests reach the program: `cgi` runs a command once per request (CGI/1.1),
+   * `http` calls a wasi:http proxy component's incoming-handler; `auto` picks `http`
+   * when the component exports wasi:http/incoming-handler.
+   */
+  mode: z.enum(['auto', 'cgi', 'http']).default('auto'),
+  /** wasi:http mode: when the instance is rewound (per request by default). */
+  reset: resetPolicySchema.default('always'),
+  /** wasi:http mode: outgoing requests (denied unless allow-listed). */
+  http: httpOptionsSchema.optional(),
   /** Server-side log lines (failed runs with their request id); stderr by default. */
   log: z.custom<(line: string) => void>((v) => typeof v === 'function').optional(),
 }).strict().refine((o) => o.headersTimeoutMs <= o.requestTimeoutMs, { message: 'headersTimeoutMs cannot exceed requestTimeoutMs', path: ['headersTimeoutMs'] });
@@ -79,28 +93,46 @@ async function readBody(req: IncomingMessage, res: ServerResponse, max: number, 
   return Buffer.concat(chunks, size);
 }
 
-export async function serve(file: string, options: ServeOptions): Promise<{ server: Server; pool: RewindPool; url: string }> {
+export async function serve(file: string, options: ServeOptions): Promise<{ server: Server; pool: RewindPool; url: string; mode: 'cgi' | 'http' }> {
   const o = validate(serveOptionsSchema, options, 'serve options');
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  let mode = o.mode;
+  if (mode === 'auto') {
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(file);
+    } catch (e) {
+      throw new ServeError(`cannot read ${file}: ${(e as Error).message}`);
+    }
+    mode = exportsIncomingHandler(bytes) ? 'http' : 'cgi';
+  }
   const pool = await RewindPool.create(file, {
     workers: o.workers,
     timeoutMs: o.timeoutMs,
     queueTimeoutMs: o.queueTimeoutMs ?? o.timeoutMs,
     maxQueue: o.maxQueue,
-    instance: { strategy: o.strategy, dirs: o.dirs },
+    instance: { strategy: o.strategy, dirs: o.dirs, ...(mode === 'http' ? { http: o.http } : {}) },
+    // A proxy component has no wasi:cli/run to warm up with (and under reset
+    // "never" a warm-up request would leave state behind).
+    ...(mode === 'http' ? { warmRun: false as const } : {}),
   });
+  /** A run the pool could not complete: 504 (time limit), 503 (busy), else 500; the details go to the log. */
+  const poolFailure = (req: IncomingMessage, res: ServerResponse, id: string, e: unknown) => {
+    const [status, text] = e instanceof TimeoutError ? [504, 'the program took too long']
+      : e instanceof QueueFullError || e instanceof QueueTimeoutError ? [503, 'the server is busy']
+        : [500, 'internal server error'];
+    log(`[${id}] ${req.method} ${req.url}: ${e instanceof RewindError ? `${e.code}: ${e.message}` : String(e)}`);
+    reply(res, status, text, id);
+  };
   const handle = async (req: IncomingMessage, res: ServerResponse, id: string) => {
     const body = await readBody(req, res, o.maxBodyBytes, id);
     if (!body) return;
+    if (mode === 'http') return answerHttp({ pool, reset: o.reset, log, reply }, req, res, id, body).catch((e: unknown) => poolFailure(req, res, id, e));
     let r;
     try {
       r = await pool.run({ stdin: body, env: cgiEnv(req, body) });
     } catch (e) {
-      const [status, text] = e instanceof TimeoutError ? [504, 'the program took too long']
-        : e instanceof QueueFullError || e instanceof QueueTimeoutError ? [503, 'the server is busy']
-          : [500, 'internal server error'];
-      log(`[${id}] ${req.method} ${req.url}: ${e instanceof RewindError ? `${e.code}: ${e.message}` : String(e)}`);
-      reply(res, status, text, id);
+      poolFailure(req, res, id, e);
       return;
     }
     if (r.exitCode !== 0) {
@@ -156,5 +188,5 @@ export async function serve(file: string, options: ServeOptions): Promise<{ serv
   }
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : o.port;
-  return { server, pool, url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}` };
+  return { server, pool, mode, url: `http://${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}` };
 }
