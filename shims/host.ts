@@ -23,6 +23,8 @@ export interface HostConfig {
   maxCallBytes?: number;
   /** File system quotas (defaults: shims/fs/volume.ts). */
   fsLimits?: Partial<Limits>;
+  /** Wraps the import table once, before any binding sees it (src/lab counts host calls). */
+  wrapImports?: (table: ImportObject) => ImportObject;
 }
 
 /** Default bound on one guest call's host allocation: more than any legitimate random request. */
@@ -65,7 +67,8 @@ export class WasiHost {
       ...filesystem.interfaces,
       ...createSockets(),
     };
-    this.imports = new Proxy(table, {
+    const wrapped = config.wrapImports ? config.wrapImports(table) : table;
+    this.imports = new Proxy(wrapped, {
       get: (t, key) => (typeof key === 'string' ? t[key.replace(/@[^/]*$/, '')] : undefined),
       has: (t, key) => typeof key === 'string' && key.replace(/@[^/]*$/, '') in t,
     });
