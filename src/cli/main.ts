@@ -1,4 +1,4 @@
-// The `rewind` command line: `rewind run` and `rewind bench`.
+// The `rewind` command line: `rewind run`, `bench`, `inspect` and `serve`.
 import { parseArgs } from 'node:util';
 import { RewindError } from '../errors.js';
 import { validate } from '../options.js';
@@ -6,6 +6,7 @@ import { benchFlags, runFlags, serveFlags } from './flags.js';
 import { runCommand } from './run.js';
 import { benchCommand } from './bench.js';
 import { serveCommand } from './serve.js';
+import { inspectCommand, inspectFlags } from './inspect.js';
 
 const USAGE = `usage:
   rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
@@ -13,6 +14,8 @@ const USAGE = `usage:
              [--snapshot FILE] [--save-snapshot FILE] [--snapshot-key-file FILE] [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
              [--dir HOST::GUEST]... [--init EXPORT] [--after-restore EXPORT] [-- args...]
+  rewind inspect <component|module> [--runs N] [--html report.html] [--json deltas.json]
+             [--strategy snapshot|reinstantiate|none|guest] [--dir HOST::GUEST]... [--env K=V]... [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
              [--queue-timeout MS] [--max-body BYTES] [--max-header BYTES] [--strategy snapshot|reinstantiate]
              [--dir HOST::GUEST]...`;
@@ -53,6 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, 'max-header': maxHeader, 'after-restore': afterRestore, ...common } = values;
     if (command === 'run') return await runCommand(validate(runFlags, { ...common, saveSnapshot, snapshotKeyFile, afterRestore, file, args }, 'flags'));
     if (command === 'bench') return await benchCommand(validate(benchFlags, { ...common, afterRestore, file, args }, 'flags'));
+    if (command === 'inspect') return await inspectCommand(validate(inspectFlags, { ...common, afterRestore, file, args }, 'flags'));
     if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, maxHeader, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;
