@@ -1,10 +1,10 @@
 // `rewind inspect`: runs a program N times on one instance with the reset
 // lab attached, prints each run's state delta and a summary, and writes a
 // self-contained HTML report (heat map and delta table).
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { z } from 'zod';
-import { BenchError } from '../errors.js';
+import { BenchError, InvalidOptionsError } from '../errors.js';
 import { Lab } from '../lab/lab.js';
 import { htmlReport, textSummary } from '../lab/report.js';
 import { strategies } from '../options.js';
@@ -16,6 +16,8 @@ export const inspectFlags = z.object({
   runs: count('--runs', 10_000).default(3),
   html: z.string().min(1).default('rewind-inspect.html'),
   json: z.string().min(1).optional(),
+  /** Stdin for every run: a file, or "-" for this process's stdin (default: empty). */
+  stdin: z.string().min(1).optional(),
   strategy: z.enum(strategies).default('snapshot'),
   dir: z.array(dirFlag).default([]),
   env: z.array(envFlag).default([]),
@@ -33,7 +35,7 @@ export async function inspectCommand(flags: z.output<typeof inspectFlags>): Prom
     ...(flags.init ? { init: flags.init } : {}),
     ...(flags.afterRestore ? { afterRestore: flags.afterRestore } : {}),
   });
-  const stdin = process.stdin.isTTY ? new Uint8Array() : await readStdin(process.stdin);
+  const stdin = await stdinOf(flags.stdin);
   for (let i = 0; i < flags.runs; i++) await lab.run({ stdin });
   const deltas = lab.finish();
   process.stdout.write(textSummary(deltas));
@@ -46,4 +48,14 @@ export async function inspectCommand(flags: z.output<typeof inspectFlags>): Prom
   }
   process.stdout.write(`report: ${flags.html}\n`);
   return 0;
+}
+
+async function stdinOf(source: string | undefined): Promise<Uint8Array> {
+  if (source === undefined) return new Uint8Array();
+  if (source === '-') return readStdin(process.stdin);
+  try {
+    return Uint8Array.from(await readFile(source));
+  } catch (e) {
+    throw new InvalidOptionsError('flags', [`--stdin: cannot read ${source}: ${(e as Error).message}`]);
+  }
 }

@@ -14,7 +14,7 @@ const USAGE = `usage:
              [--snapshot FILE] [--save-snapshot FILE] [--snapshot-key-file FILE] [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
              [--dir HOST::GUEST]... [--init EXPORT] [--after-restore EXPORT] [-- args...]
-  rewind inspect <component|module> [--runs N] [--html report.html] [--json deltas.json]
+  rewind inspect <component|module> [--runs N] [--html report.html] [--json deltas.json] [--stdin FILE|-]
              [--strategy snapshot|reinstantiate|none|guest] [--dir HOST::GUEST]... [--env K=V]... [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
              [--queue-timeout MS] [--max-body BYTES] [--max-header BYTES] [--strategy snapshot|reinstantiate]
@@ -50,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         workers: { type: 'string' },
         timeout: { type: 'string' },
+        stdin: { type: 'string' },
       },
     });
     const [file, ...args] = positionals;

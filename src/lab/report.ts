@@ -56,7 +56,9 @@ function heatMap(deltas: readonly RunDelta[], memory: number): string {
     rects.push(`<text x="0" y="${r * rowH + 10}" font-size="10">run ${r + 1}</text>`);
   });
   // Address ticks: where the elided address jumps.
-  const ticks = columns.filter((c, i) => i === 0 || c !== columns[i - 1]! + 1).slice(0, 40)
+  let lastTick = -Infinity;
+  const ticks = columns.filter((c, i) => i === 0 || c !== columns[i - 1]! + 1)
+    .filter((c) => (col.get(c)! * cell - lastTick >= 56 ? ((lastTick = col.get(c)! * cell), true) : false))
     .map((c) => `<text x="${left + col.get(c)! * cell}" y="${rows.length * rowH + 10}" font-size="9">0x${(c * 4096).toString(16)}</text>`);
   const height = rows.length * rowH + 16;
   return `<svg class="heatmap" data-memory="${memory}" xmlns="http://www.w3.org/2000/svg" width="${Math.max(width, 200)}" height="${height}" viewBox="0 0 ${Math.max(width, 200)} ${height}">${rects.join('')}${ticks.join('')}</svg>`;
