@@ -12,7 +12,7 @@ const USAGE = `usage:
   rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
              [--strategy snapshot|reinstantiate|none|guest]
              [--snapshot FILE] [--save-snapshot FILE] [--snapshot-key-file FILE] [--init EXPORT] [--after-restore EXPORT] [-- args...]
-  rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
+  rewind bench <component|module> [--runs N] [--json out.json] [--html report.html] [--strategies]
              [--dir HOST::GUEST]... [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind inspect <component|module> [--runs N] [--html report.html] [--json deltas.json] [--stdin FILE|-]
              [--strategy snapshot|reinstantiate|none|guest] [--dir HOST::GUEST]... [--env K=V]... [-- args...]
@@ -51,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
         workers: { type: 'string' },
         timeout: { type: 'string' },
         stdin: { type: 'string' },
+        strategies: { type: 'boolean' },
       },
     });
     const [file, ...args] = positionals;
