@@ -90,6 +90,19 @@ describe('reset lab deltas', () => {
     }
   });
 
+  it('a trapping run: the delta names the trap; a stack overflow shows in the stack region and the stack pointer left low', async () => {
+    const lab = await Lab.create(fixture('faults'));
+    const { delta } = await lab.run({ args: ['stack'] });
+    expect(delta.exitCode).toBeNull();
+    expect(delta.trap).toBeTruthy();
+    const stack = region(delta, 'stack')!;
+    expect(stack.chunksChanged).toBeGreaterThanOrEqual(8); // the recursion fills most of the 64 KiB stack
+    expect(delta.globals.map((g) => g.name)).toContain('0.__stack_pointer');
+    const after = (await lab.run({ args: ['none'] })).delta;
+    expect(after.exitCode).toBe(0);
+    expect(after.globals).toEqual([]);
+  });
+
   it('watching does not change what runs compute: outputs equal a fresh instance per run', async () => {
     const inputs = [['b.txt', 'one'], ['b.txt', 'two'], []];
     const lab = await Lab.create(fixture('files'), { dirs: { '/data': { 'a.txt': 'x' } } });
