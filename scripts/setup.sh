@@ -9,6 +9,8 @@ command -v clang >/dev/null || need+=(clang)
 command -v wasm-ld >/dev/null || need+=(lld)
 [ -f /usr/lib/wasm32-wasi/libc.a ] || need+=(wasi-libc)
 command -v npm >/dev/null || need+=(nodejs npm)
+# Debian's chromium renders the `rewind inspect` report in its test (playwright-core drives it).
+command -v chromium >/dev/null || need+=(chromium)
 [ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a 2>/dev/null)" ] || need+=(libclang-rt-dev-wasm32)
 if [ ${#need[@]} -gt 0 ]; then
   SUDO=$([ "$(id -u)" = 0 ] || echo sudo)

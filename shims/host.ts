@@ -26,6 +26,8 @@ export interface HostConfig {
   fsLimits?: Partial<Limits>;
   /** wasi:http options (outgoing requests are denied by default). */
   http?: HttpOptions;
+  /** Wraps the import table once, before any binding sees it (src/lab counts host calls). */
+  wrapImports?: (table: ImportObject) => ImportObject;
 }
 
 /** Default bound on one guest call's host allocation: more than any legitimate random request. */
@@ -71,7 +73,8 @@ export class WasiHost {
       ...createSockets(),
       ...this.http.interfaces,
     };
-    this.imports = new Proxy(table, {
+    const wrapped = config.wrapImports ? config.wrapImports(table) : table;
+    this.imports = new Proxy(wrapped, {
       get: (t, key) => (typeof key === 'string' ? t[key.replace(/@[^/]*$/, '')] : undefined),
       has: (t, key) => typeof key === 'string' && key.replace(/@[^/]*$/, '') in t,
     });

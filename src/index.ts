@@ -5,3 +5,4 @@ export type { CreateOptions, RunOptions, Strategy } from './options.js';
 export * from './errors.js';
 export { RewindPool, QueueFullError, QueueTimeoutError, PoolClosedError, type PoolOptions, type PoolRunOptions } from './pool/pool.js';
 export { serve, ServeError, type ServeOptions } from './serve/server.js';
+export { Lab, type RunDelta } from './lab/lab.js';

@@ -23,7 +23,7 @@ import { endingOf, isGlueValueError, outcomeOf, type Ending, type Trap } from '.
 import { policyFromHint } from './reactor/hint.js';
 import { wantsReset, type ResetPolicy, type SinceReset } from './reactor/policy.js';
 import { stampValue, unstampArgs } from './reactor/stamp.js';
-import type { HostConfig } from '../shims/host.js';
+import type { HostConfig, ImportObject } from '../shims/host.js';
 import { readStdin } from './stdin.js';
 import type { Mount, Tree } from '../shims/vfs.js';
 
@@ -75,8 +75,18 @@ interface Entry {
   reset: boolean;
 }
 
+/** Watches an instance without changing what runs see (src/lab); without one nothing is wrapped or called. */
+export interface RunObserver {
+  wrapImports?(table: ImportObject): ImportObject;
+  /** After each instantiation: the state every restore returns to. */
+  instantiated?(live: Live): void;
+  /** After each run, before anything rewinds it. */
+  afterRun?(live: Live, result: RunResult): void;
+}
+
 export class ReusableInstance {
   private live!: Live;
+  private observer: RunObserver | undefined;
   private dirty = false;
   private runs = 0;
   /** Rewinds so far: values call() returned are stamped with it (src/reactor/stamp.ts). */
@@ -91,7 +101,7 @@ export class ReusableInstance {
 
   private constructor(readonly prepared: Prepared, readonly options: ResolvedOptions) {}
 
-  static async create(input: string | Uint8Array, options: CreateOptions = {}): Promise<ReusableInstance> {
+  static async create(input: string | Uint8Array, options: CreateOptions = {}, observer?: RunObserver): Promise<ReusableInstance> {
     if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new InvalidOptionsError('input', ['expected a file path or the bytes of a component or module']);
     const resolved = validate(createOptionsSchema, options, 'options') as ResolvedOptions;
     if (typeof input === 'string' && !options.programName) resolved.programName = basename(input);
@@ -99,6 +109,7 @@ export class ReusableInstance {
     // What a run without its own args/env gets (the host only reads them).
     inst.defaultArgs = [resolved.programName, ...resolved.args];
     inst.defaultEnv = Object.entries(resolved.env);
+    inst.observer = observer;
     if (resolved.snapshotFile) inst.snapshotBytes = await readSnapshotFile(resolved.snapshotFile, { maxPages: inst.limitPages ?? 65536 });
     if (resolved.strategy === 'guest' && (inst.prepared.kind !== 'component' || !inst.prepared.resetExport)) {
       throw new WrongWorldError('strategy "guest" needs a component that exports wasi-rewind:reset/reset (see specs/wit/reset.wit)');
@@ -148,6 +159,7 @@ export class ReusableInstance {
       ...(this.limitPages ? { maxCallBytes: this.limitPages * 65536 } : {}),
       fsLimits: this.options.fsLimits,
       ...(this.options.http ? { http: this.options.http } : {}),
+      ...(this.observer?.wrapImports ? { wrapImports: (t: ImportObject) => this.observer!.wrapImports!(t) } : {}),
     };
   }
 
@@ -156,6 +168,7 @@ export class ReusableInstance {
     const live = this.prepared.kind === 'component' ? instantiateComponent(this.prepared, input) : instantiateNative(this.prepared, input);
     if (live.initOutput) this.initOutput = live.initOutput;
     this.warnings = live.warnings;
+    this.observer?.instantiated?.(live);
     return live;
   }
 
@@ -237,6 +250,7 @@ export class ReusableInstance {
       durationMs: entry.durationMs, resetMs: entry.resetMs, chunksRestored: entry.chunksRestored,
     };
     if (trap) result.trap = trap;
+    this.observer?.afterRun?.(this.live, result);
     return result;
   }
 

@@ -6,9 +6,11 @@ import type { z } from 'zod';
 import { JCO_MODE, measureJco } from '../bench/jco-baseline.js';
 import { MODES, measure, type Measurement, type Workload } from '../bench/measure.js';
 import { htmlReport, textTable, type BenchReport } from '../bench/report.js';
+import { strategiesCommand } from '../bench/strategies.js';
 import type { benchFlags } from './flags.js';
 
 export async function benchCommand(flags: z.output<typeof benchFlags>): Promise<number> {
+  if (flags.strategies) return strategiesCommand(flags);
   const workload: Workload = {
     program: basename(flags.file),
     file: flags.file,

@@ -44,7 +44,8 @@ export const benchFlags = z.object({
   init: z.string().min(1).optional(),
   /** A core export to call before every run, after the restore. */
   afterRestore: z.string().min(1).optional(),
-
+  /** Compare reset strategies on this program instead (src/bench/strategies.ts). */
+  strategies: z.boolean().default(false),
   args: z.array(z.string()).default([]),
 }).strict();
 

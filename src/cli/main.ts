@@ -1,4 +1,4 @@
-// The `rewind` command line: `rewind run`, `call`, `bench` and `serve`.
+// The `rewind` command line: `rewind run`, `call`, `bench`, `inspect` and `serve`.
 import { parseArgs } from 'node:util';
 import { RewindError } from '../errors.js';
 import { validate } from '../options.js';
@@ -7,6 +7,7 @@ import { runCommand } from './run.js';
 import { benchCommand } from './bench.js';
 import { serveCommand } from './serve.js';
 import { callCommand, callFlags } from './call.js';
+import { inspectCommand, inspectFlags } from './inspect.js';
 
 const USAGE = `usage:
   rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
@@ -14,8 +15,10 @@ const USAGE = `usage:
              [--snapshot FILE] [--save-snapshot FILE] [--snapshot-key-file FILE] [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind call <component> <export> [json args...] [--reset always|never|on-trap|every=N] [--times N]
              [--strategy snapshot|reinstantiate|none] [--dir HOST::GUEST]... [--env K=V]...
-  rewind bench <component|module> [--runs N] [--json out.json] [--html report.html]
+  rewind bench <component|module> [--runs N] [--json out.json] [--html report.html] [--strategies]
              [--dir HOST::GUEST]... [--init EXPORT] [--after-restore EXPORT] [-- args...]
+  rewind inspect <component|module> [--runs N] [--html report.html] [--json deltas.json] [--stdin FILE|-]
+             [--strategy snapshot|reinstantiate|none|guest] [--dir HOST::GUEST]... [--env K=V]... [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
              [--queue-timeout MS] [--max-body BYTES] [--max-header BYTES] [--strategy snapshot|reinstantiate]
              [--dir HOST::GUEST]... [--reset always|never|on-trap|every=N] [--allow-outgoing HOST[:PORT]]...`;
@@ -52,6 +55,8 @@ export async function main(argv: string[]): Promise<number> {
         workers: { type: 'string' },
         timeout: { type: 'string' },
         reset: { type: 'string' },
+        stdin: { type: 'string' },
+        strategies: { type: 'boolean' },
       },
     });
     const [file, ...args] = positionals;
@@ -59,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'run') return await runCommand(validate(runFlags, { ...common, saveSnapshot, snapshotKeyFile, afterRestore, file, args }, 'flags'));
     if (command === 'bench') return await benchCommand(validate(benchFlags, { ...common, afterRestore, file, args }, 'flags'));
     if (command === 'call') return await callCommand(validate(callFlags, { ...common, file, args }, 'flags'));
+    if (command === 'inspect') return await inspectCommand(validate(inspectFlags, { ...common, afterRestore, file, args }, 'flags'));
     if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, maxHeader, allowOutgoing, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;
