@@ -18,7 +18,7 @@ import type { ModuleInfo } from './rewrite/info.js';
 import { rewriteAll } from './rewrite/in-worker.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
-export const CACHE_FORMAT = 12;
+export const CACHE_FORMAT = 13;
 
 export type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
