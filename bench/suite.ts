@@ -30,6 +30,7 @@ const yosysShare = asTree(((await import(new URL('resources-yosys.js', yosysGen)
 
 const workloads: [Workload, number][] = [
   [{ program: 'hello (C)', file: fixture('hello') }, 20_000],
+  [{ program: 'hello (C, preview1 adapter component)', file: fixture('hello'), options: { preview1: 'adapter' } }, 20_000],
   [{ program: 'malloc-heavy (C, 8 MiB)', file: fixture('grow'), args: ['8'] }, 2_000],
   [{ program: 'file writer (C)', file: fixture('files'), args: ['out.txt', 'some text'], options: { dirs: { '/data': { 'a.txt': 'hello' } } } }, 5_000],
   [{ program: 'sieve init (post-init snapshot)', file: fixture('sieve'), args: ['1000'], options: { init: 'wizer.initialize' } }, 2_000],
@@ -42,18 +43,15 @@ const workloads: [Workload, number][] = [
   ...realProgramWorkloads(),
 ];
 
-const measurements = [];
-let baselineMode = '';
-for (const [w, runs] of workloads) {
-  const r = await runBench([w], Math.ceil(runs * scale));
-  measurements.push(...r.measurements);
-  baselineMode = r.baselineMode;
-}
+const parts = [];
+for (const [w, runs] of workloads) parts.push(await runBench([w], Math.ceil(runs * scale)));
 const report = {
   date: new Date().toISOString(),
   node: process.version,
-  measurements,
-  baselineMode,
+  measurements: parts.flatMap((r) => r.measurements),
+  skipped: parts.flatMap((r) => r.skipped ?? []),
+  breakdown: parts.flatMap((r) => r.breakdown ?? []),
+  baselineMode: parts[0]!.baselineMode,
   resetScaling: await measureResetScaling(fixture('touch')),
   guestCost: await measureGuestCost([
     { program: 'store-heavy (C, 4 MiB)', file: fixture('boundary-churn'), run: { args: ['8'] }, runs: Math.max(3, Math.ceil(20 * scale)) },

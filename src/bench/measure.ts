@@ -22,9 +22,12 @@ export interface Workload {
   stdin?: string;
 }
 
+/** The reused mode: what the comparison tables set against every fresh host. */
+export const REUSE_MODE = 'snapshot reuse (wasi-rewind)';
+
 export const MODES: Record<string, Strategy> = {
   'fresh instance per run (our host)': 'reinstantiate',
-  'snapshot reuse (wasi-rewind)': 'snapshot',
+  [REUSE_MODE]: 'snapshot',
 };
 
 export async function measure(w: Workload, mode: string, runs: number): Promise<Measurement> {

@@ -1,6 +1,8 @@
 // Bench output: a plain-text table of measurements and speed-ups, and a
 // self-contained HTML report with an SVG bar chart (no scripts, no CDN).
-import type { Measurement } from './measure.js';
+import type { Breakdown } from './breakdown.js';
+import { REUSE_MODE, type Measurement } from './measure.js';
+import type { Skipped } from './wasip1-baselines.js';
 
 export interface ResetScaling {
   dirtiedPages: number;
@@ -17,7 +19,49 @@ export interface BenchReport {
   /** program -> mode -> speed-up over the first mode measured for that program. */
   baselineMode: string;
   resetScaling?: ResetScaling[];
+  /** Baselines that could not measure a program (a crash, an unsupported feature). */
+  skipped?: Skipped[];
+  /** Per-run phases of the reused path (an instrumented pass of its own). */
+  breakdown?: Breakdown[];
 }
+
+export interface Comparison {
+  program: string;
+  reusedP50Us: number;
+  /** Fresh mode -> how many times more runs per second the reused instance makes (< 1: slower). */
+  vsFresh: Record<string, number>;
+}
+
+/** For every program: the reused instance against each fresh-instance mode measured in the same run. */
+export function comparisons(report: BenchReport): Comparison[] {
+  const out: Comparison[] = [];
+  for (const program of [...new Set(report.measurements.map((m) => m.program))]) {
+    const reused = report.measurements.find((m) => m.program === program && m.mode === REUSE_MODE);
+    if (!reused) continue;
+    const vsFresh: Record<string, number> = {};
+    for (const m of report.measurements) if (m.program === program && m.mode !== REUSE_MODE) vsFresh[m.mode] = reused.runsPerSec / m.runsPerSec;
+    out.push({ program, reusedP50Us: reused.p50Ms * 1000, vsFresh });
+  }
+  return out;
+}
+
+function comparisonRows(report: BenchReport): string[][] {
+  const fresh = [...new Set(report.measurements.map((m) => m.mode).filter((m) => m !== REUSE_MODE))];
+  const rows = [['program', 'reused p50 us', ...fresh.map((m) => `reused vs ${m}`)]];
+  for (const c of comparisons(report)) {
+    rows.push([c.program, fmt(c.reusedP50Us, 1), ...fresh.map((m) => (m in c.vsFresh ? `${fmt(c.vsFresh[m]!, 1)}x${c.vsFresh[m]! < 1 ? ' (slower)' : ''}` : '-'))]);
+  }
+  return rows;
+}
+
+function breakdownRows(b: Breakdown[]): string[][] {
+  return [
+    ['program', 'total us', 'reset us', 'host begin/end us', 'imports (glue + host, JS) us', 'guest (wasm) us', 'import calls/run'],
+    ...b.map((r) => [r.program, fmt(r.totalUs, 1), fmt(r.resetUs, 1), fmt(r.hostBeginEndUs, 1), fmt(r.importsUs, 1), fmt(r.guestUs, 1), fmt(r.importCallsPerRun, 1)]),
+  ];
+}
+
+const BREAKDOWN_NOTE = 'medians per phase from a separate instrumented pass; two timer reads per import call inflate the imports column';
 
 const fmt = (n: number, digits = 2) => (n >= 100 ? n.toFixed(0) : n.toFixed(digits));
 
@@ -36,6 +80,9 @@ export function textTable(report: BenchReport): string {
   });
   let out = markdownTable(rows);
   out += `\nbaseline: ${report.baselineMode}\n`;
+  for (const k of report.skipped ?? []) out += `not measured: ${k.program} under ${k.mode}: ${k.reason}\n`;
+  if (comparisons(report).length) out += '\n' + markdownTable(comparisonRows(report));
+  if (report.breakdown?.length) out += `\nwhere a reused run's time goes: ${BREAKDOWN_NOTE}\n\n` + markdownTable(breakdownRows(report.breakdown));
   if (report.resetScaling?.length) {
     out += '\n' + markdownTable([
       ['dirtied pages (64 KiB)', 'memory MiB', 'reset us', 'memcpy of dirtied bytes us', 'memcpy of whole memory us'],
@@ -95,10 +142,14 @@ export function htmlReport(report: BenchReport): string {
   const scaling = report.resetScaling?.length
     ? `<h2>Reset cost against memory dirtied</h2><table><tr><th>dirtied 64 KiB pages</th><th>memory MiB</th><th>reset us</th><th>memcpy of dirtied bytes us</th><th>memcpy of whole memory us</th></tr>${report.resetScaling.map((r) => `<tr><td>${r.dirtiedPages}</td><td>${r.memoryMiB}</td><td>${fmt(r.resetUs, 1)}</td><td>${fmt(r.memcpyDirtiedUs, 1)}</td><td>${fmt(r.memcpyWholeUs, 1)}</td></tr>`).join('')}</table>`
     : '';
+  const table = (r: string[][]) => `<table><tr>${r[0]!.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>${r.slice(1).map((row) => `<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</table>`;
+  const skipped = report.skipped?.length ? `<h2>Not measured</h2><ul>${report.skipped.map((k) => `<li>${esc(k.program)} under ${esc(k.mode)}: ${esc(k.reason)}</li>`).join('')}</ul>` : '';
+  const vs = comparisons(report).length ? `<h2>Reused against every fresh host</h2>${table(comparisonRows(report))}` : '';
+  const phases = report.breakdown?.length ? `<h2>Where a reused run's time goes</h2><p>${esc(BREAKDOWN_NOTE)}.</p>${table(breakdownRows(report.breakdown))}` : '';
   return `<!doctype html><html><head><meta charset="utf-8"><title>wasi-rewind benchmark</title>
 <style>body{font-family:sans-serif;margin:2em;max-width:960px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,td:nth-child(2){text-align:left}</style></head>
 <body><h1>wasi-rewind benchmark</h1><p>${esc(report.date)} &middot; Node ${esc(report.node)} &middot; speed-ups are against <em>${esc(report.baselineMode)}</em>, measured in the same run.</p>
 ${chart(report)}
 <h2>Measurements</h2><table><tr><th>program</th><th>mode</th><th>runs/s</th><th>speed-up</th><th>p50 ms</th><th>p99 ms</th><th>reset or instantiation ms</th><th>RSS MiB</th></tr>
-${rows}</table>${scaling}</body></html>\n`;
+${rows}</table>${skipped}${vs}${phases}${scaling}</body></html>\n`;
 }

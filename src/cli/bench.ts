@@ -4,7 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { z } from 'zod';
 import { JCO_MODE, measureJco } from '../bench/jco-baseline.js';
+import { measureBreakdown, type Breakdown } from '../bench/breakdown.js';
 import { MODES, measure, type Measurement, type Workload } from '../bench/measure.js';
+import { isCoreModule, measureBrowserShim, measureNodeWasi, type BaselineResult, type Skipped } from '../bench/wasip1-baselines.js';
 import { htmlReport, textTable, type BenchReport } from '../bench/report.js';
 import { strategiesCommand } from '../bench/strategies.js';
 import type { benchFlags } from './flags.js';
@@ -28,10 +30,18 @@ export async function benchCommand(flags: z.output<typeof benchFlags>): Promise<
   return 0;
 }
 
-/** Measures every workload in every mode; fresh modes get fewer runs (they are ~100x slower). */
+/**
+ * Measures every workload in every mode; fresh modes get fewer runs (they
+ * are ~100x slower). A wasip1 module is also run under the lightest fresh
+ * hosts (wasip1-baselines.ts). Then an instrumented pass of the reused mode
+ * gives the per-run breakdown.
+ */
 export async function runBench(workloads: Workload[], runs: number, freshRuns = Math.max(20, Math.ceil(runs / 20))): Promise<BenchReport> {
   const measurements: Measurement[] = [];
+  const skipped: Skipped[] = [];
+  const breakdown: Breakdown[] = [];
   for (const w of workloads) {
+    const core = await isCoreModule(w.file);
     // Reuse first: the fresh modes leave garbage (dead instances) that would
     // tax its garbage collections. The jco baseline runs in its own process.
     const reuse = Object.keys(MODES).filter((m) => MODES[m] === 'snapshot');
@@ -39,7 +49,14 @@ export async function runBench(workloads: Workload[], runs: number, freshRuns = 
     const ours: Measurement[] = [];
     for (const mode of reuse) ours.push(await measure(w, mode, runs));
     for (const mode of fresh) ours.push(await measure(w, mode, freshRuns));
+    // browser_wasi_shim runs in this process, after ours for the same reason; node:wasi in a child.
+    const light: BaselineResult[] = core ? [await measureNodeWasi(w, freshRuns), await measureBrowserShim(w, freshRuns)] : [];
+    for (const r of light) {
+      if ('measurement' in r) measurements.push(r.measurement);
+      else skipped.push(r.skipped);
+    }
     measurements.push(await measureJco(w, freshRuns), ...ours.reverse());
+    breakdown.push(await measureBreakdown(w, Math.max(20, Math.min(runs, 2000))));
   }
-  return { date: new Date().toISOString(), node: process.version, measurements, baselineMode: JCO_MODE };
+  return { date: new Date().toISOString(), node: process.version, measurements, baselineMode: JCO_MODE, skipped, breakdown };
 }

@@ -6,6 +6,8 @@
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 import { InstantiationError } from '../errors.js';
+import { applyEdits, type Edit } from './edits.js';
+import { leanGlue } from './lean.js';
 
 /** Property of the instantiated exports object that carries the accessors. */
 export const GLUE_STATE_KEY = '__rewindGlueState';
@@ -17,7 +19,8 @@ export interface GlueBindings {
 
 type Node = acorn.Node & Record<string, any>;
 
-export function patchGlue(source: string): string {
+export function patchGlue(jcoSource: string): string {
+  const source = leanGlue(jcoSource).source;
   const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module' }) as Node;
   const instantiate = ast.body
     .map((s: Node) => s.declaration)
@@ -48,20 +51,6 @@ export function patchGlue(source: string): string {
     },
   });
   return applyEdits(source, edits);
-}
-
-interface Edit { at: number; end: number; text: string }
-
-/** Applies non-overlapping edits, building the result once (glue files are large). */
-function applyEdits(source: string, edits: Edit[]): string {
-  const parts: string[] = [];
-  let pos = 0;
-  for (const e of [...edits].sort((a, b) => a.at - b.at)) {
-    parts.push(source.slice(pos, e.at), e.text);
-    pos = e.end;
-  }
-  parts.push(source.slice(pos));
-  return parts.join('');
 }
 
 function findDeclarator(statements: Node[], name: string): Node | undefined {

@@ -1,0 +1,67 @@
+// Child process of wasip1-baselines.ts: a fresh node:wasi instance of a
+// precompiled module per run. Reads the workload from stdin (v8-serialized),
+// prints one JSON line on stderr: the measurement, or { error }.
+import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deserialize } from 'node:v8';
+import { WASI } from 'node:wasi';
+import type { Tree } from '../../shims/vfs.js';
+import { readInput } from '../load.js';
+import type { Workload } from './measure.js';
+import { summarise } from './stats.js';
+
+function materialise(tree: Tree, dir = mkdtempSync(join(tmpdir(), 'rewind-bench-'))): string {
+  for (const [name, value] of Object.entries(tree)) {
+    if (typeof value === 'string' || value instanceof Uint8Array) writeFileSync(join(dir, name), value);
+    else materialise(value, (mkdirSync(join(dir, name), { recursive: true }), join(dir, name)));
+  }
+  return dir;
+}
+
+async function measure(w: Workload & { runs: number }) {
+  const module = new WebAssembly.Module(await readInput(w.file) as Uint8Array<ArrayBuffer>);
+  const preopens: Record<string, string> = {};
+  for (const [guest, source] of Object.entries(w.options?.dirs ?? {})) {
+    preopens[guest] = typeof source === 'string' ? source : materialise(source as Tree);
+  }
+  const stdinFile = join(mkdtempSync(join(tmpdir(), 'rewind-bench-')), 'stdin');
+  writeFileSync(stdinFile, w.stdin ?? '');
+  const devNull = openSync('/dev/null', 'w');
+  const args = [w.options?.programName ?? w.program, ...(w.args ?? [])];
+  const env = { ...w.options?.env };
+  const once = (): number => {
+    const t0 = performance.now();
+    const stdin = openSync(stdinFile, 'r');
+    try {
+      const wasi = new WASI({ version: 'preview1', args, env, preopens, stdin, stdout: devNull, stderr: devNull, returnOnExit: true });
+      const instance = new WebAssembly.Instance(module, wasi.getImportObject() as WebAssembly.Imports);
+      const t1 = performance.now();
+      wasi.start(instance);
+      return t1 - t0;
+    } finally {
+      closeSync(stdin);
+    }
+  };
+  for (let i = 0; i < Math.min(20, w.runs); i++) once();
+  const latencies: number[] = [];
+  const instantiations: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < w.runs; i++) {
+    const t0 = performance.now();
+    instantiations.push(once());
+    latencies.push(performance.now() - t0);
+  }
+  const total = performance.now() - start;
+  return { program: w.program, ...summarise(latencies, instantiations, total), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+}
+
+let line: string;
+try {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  line = JSON.stringify(await measure(deserialize(Buffer.concat(chunks)) as Workload & { runs: number }));
+} catch (e) {
+  line = JSON.stringify({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+}
+process.stderr.write(`${line}\n`);

@@ -1,0 +1,67 @@
+// The bench's wasip1 baselines and per-run breakdown on a real program:
+// browser_wasi_shim and node:wasi run the hello module (or node:wasi's crash
+// is reported as a skipped row), the breakdown's phases are measured from a
+// reused instance that still produces hello's output, and the report shows
+// the reused instance against every fresh host. Counts and shapes only: no
+// timed assertions (speed is `npm run bench`).
+import { describe, expect, it } from 'vitest';
+import { measureBreakdown } from '../src/bench/breakdown.js';
+import { comparisons, htmlReport, textTable } from '../src/bench/report.js';
+import { isCoreModule, measureBrowserShim, measureNodeWasi, NODE_WASI_MODE, SHIM_MODE } from '../src/bench/wasip1-baselines.js';
+import { REUSE_MODE } from '../src/bench/measure.js';
+import { ReusableInstance } from '../src/index.js';
+import { fixture } from './helpers.js';
+
+const hello = { program: 'hello', file: fixture('hello') };
+
+describe('bench baselines and breakdown', () => {
+  it('tells wasip1 modules from components', async () => {
+    expect(await isCoreModule(fixture('hello'))).toBe(true);
+    expect(await isCoreModule(fixture('js-wordfreq'))).toBe(false);
+  });
+
+  it('browser_wasi_shim runs hello on a fresh instance per run', async () => {
+    const r = await measureBrowserShim(hello, 30);
+    if (!('measurement' in r)) throw new Error(r.skipped.reason);
+    expect(r.measurement).toMatchObject({ program: 'hello', mode: SHIM_MODE, runs: 30 });
+  });
+
+  it('a program browser_wasi_shim cannot run becomes a skipped row with the reason', async () => {
+    // faults.wasm traps on purpose (`unreachable`).
+    const r = await measureBrowserShim({ program: 'faults', file: fixture('faults'), args: ['unreachable'] }, 5);
+    expect(r).toMatchObject({ skipped: { program: 'faults', mode: SHIM_MODE } });
+  });
+
+  it('node:wasi runs hello in a child process, or its crash is reported', async () => {
+    const r = await measureNodeWasi(hello, 30);
+    if ('measurement' in r) expect(r.measurement).toMatchObject({ program: 'hello', mode: NODE_WASI_MODE, runs: 30 });
+    else expect(r.skipped.reason).toMatch(/crashed|failed/);
+  });
+
+  it('the breakdown times a reused instance whose runs are still those of hello', async () => {
+    const b = await measureBreakdown(hello, 50);
+    expect(b.runs).toBe(50);
+    // hello calls fd_write (and proc_exit or not): at least one JS import per run.
+    expect(b.importCallsPerRun).toBeGreaterThanOrEqual(1);
+    for (const v of [b.totalUs, b.resetUs, b.importsUs, b.guestUs]) expect(v).toBeGreaterThanOrEqual(0);
+    // The timing wrappers are gone once the instance exists: a new instance is not wrapped.
+    const inst = await ReusableInstance.create(fixture('hello'));
+    const fresh = await ReusableInstance.create(fixture('hello'), { strategy: 'reinstantiate' });
+    expect(inst.runSync().stdout.toString()).toBe(fresh.runSync().stdout.toString());
+  });
+
+  it('the report sets the reused instance against every fresh host', () => {
+    const m = (mode: string, runsPerSec: number) => ({ program: 'p', mode, runs: 1, runsPerSec, p50Ms: 1 / runsPerSec * 1000, p99Ms: 1, meanResetMs: 0, wasmMemoryBytes: null, rssMiB: 1 });
+    const report = {
+      date: '', node: '', baselineMode: 'jco',
+      measurements: [m('jco', 10), m(SHIM_MODE, 100), m(REUSE_MODE, 1000)],
+      skipped: [{ program: 'p', mode: NODE_WASI_MODE, reason: 'crashed (SIGSEGV) during 20 fresh instances' }],
+      breakdown: [{ program: 'p', runs: 1, totalUs: 5, resetUs: 1, hostBeginEndUs: 1, importsUs: 2, guestUs: 1, importCallsPerRun: 3 }],
+    };
+    expect(comparisons(report)).toEqual([{ program: 'p', reusedP50Us: 1000, vsFresh: { jco: 100, [SHIM_MODE]: 10 } }]);
+    const text = textTable(report);
+    expect(text).toContain('crashed (SIGSEGV)');
+    expect(text).toContain('import calls/run');
+    expect(htmlReport(report)).toContain('Reused against every fresh host');
+  });
+});
