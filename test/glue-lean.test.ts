@@ -53,7 +53,7 @@ function runOnce(instantiate: Instantiate, prepared: ComponentPrepared, run: Cas
   let error: unknown;
   try {
     const exports = instantiate((name) => prepared.plain.modules.get(name)!, host.imports, (m, i) => new WebAssembly.Instance(m, i as WebAssembly.Imports)) as Record<string, { run(): unknown }>;
-    exports[prepared.runExport]!.run();
+    exports[prepared.runExport!]!.run(); // the fixtures here are commands
   } catch (e) {
     error = e;
   }
