@@ -8,6 +8,7 @@
 import { hashMemory, MemoryImage, type ImageParts } from './image.js';
 
 const images = new Map<string, WeakRef<MemoryImage>>();
+let onBuilt: ((image: MemoryImage) => void) | null = null;
 const pinned = new Map<string, MemoryImage>();
 const dropped = new FinalizationRegistry<string>((hash) => {
   if (!images.get(hash)?.deref()) images.delete(hash);
@@ -26,6 +27,7 @@ export function imageOf(bytes: Uint8Array, pages: number): MemoryImage {
   if (!known) {
     images.set(hash, new WeakRef(image));
     dropped.register(image, hash);
+    onBuilt?.(image);
   }
   return image;
 }
@@ -33,6 +35,11 @@ export function imageOf(bytes: Uint8Array, pages: number): MemoryImage {
 /** Makes images built elsewhere (another thread) available here, for as long as the thread lives. */
 export function adoptImages(parts: readonly ImageParts[]): void {
   for (const p of parts) if (!lookup(p.hash)) pinned.set(p.hash, MemoryImage.fromParts(p));
+}
+
+/** Calls `listener` with each new image built in this thread (a pool worker reports them to the pool). */
+export function onImageBuilt(listener: ((image: MemoryImage) => void) | null): void {
+  onBuilt = listener;
 }
 
 /** Distinct images alive in this thread (tests, stats). */
