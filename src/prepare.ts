@@ -16,6 +16,7 @@ import { fixGlue, patchGlue } from './glue/patch.js';
 import { checkWasiVersion, inspectCore, readInput, toComponent, wasmKind } from './load.js';
 import type { ModuleInfo } from './rewrite/info.js';
 import { rewriteAll } from './rewrite/in-worker.js';
+import { compileModule } from './pool/shared-modules.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
 export const CACHE_FORMAT = 12;
@@ -108,7 +109,7 @@ async function loadCore(bytes: Uint8Array, hash: string, rewrite: boolean): Prom
   });
   const meta = JSON.parse(files.get('meta.json')!.toString('utf8')) as { info: ModuleInfo };
   // Snapshot files name what they were made from (`hash`): a native instance's differ from the adapter's.
-  prepared.rewound = { module: new WebAssembly.Module(files.get('module.wasm')!), info: meta.info };
+  prepared.rewound = { module: compileModule(files.get('module.wasm')!), info: meta.info };
   return prepared;
 }
 
@@ -138,10 +139,10 @@ async function load(bytes: Uint8Array, hash: string): Promise<ComponentPrepared>
   const rewound = new Map<string, WebAssembly.Module>();
   const plain = new Map<string, WebAssembly.Module>();
   for (const { name, info } of meta.modules) {
-    const module = new WebAssembly.Module(file(`rewound/${name}`));
+    const module = compileModule(file(`rewound/${name}`));
     rewound.set(name, module);
     infos.set(module, info);
-    plain.set(name, new WebAssembly.Module(file(`plain/${name}`)));
+    plain.set(name, compileModule(file(`plain/${name}`)));
   }
   const glue = async (variant: string) => (await importFromBytes<{ instantiate: Instantiate }>(file(`${variant}/component.mjs`))).instantiate;
   return {
