@@ -5,8 +5,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RewindError, type RewindErrorCode } from '../errors.js';
 import { ReusableInstance, type RunResult } from '../instance.js';
 import type { CreateOptions, RunOptions } from '../options.js';
+import { joinShared, type SharedState } from './shared.js';
 
-const { input, options } = workerData as { input: string | Uint8Array; options: CreateOptions };
+const { input, options, shared } = workerData as { input: string | Uint8Array; options: CreateOptions; shared?: SharedState };
+joinShared(shared, parentPort!);
 let instance: Promise<ReusableInstance> | undefined;
 
 export type PoolRunResult = Omit<RunResult, 'stdout' | 'stderr'> & { stdout: Uint8Array; stderr: Uint8Array };
