@@ -67,6 +67,23 @@ export interface ComponentPrepared {
 interface Meta { format: number; runExport: string; resetExport: string | null; imports: string[]; modules: { name: string; info: ModuleInfo }[] }
 
 const memo = new Map<string, Promise<Prepared>>();
+/** Native programs prepared in another thread (a pool's), by memo key. */
+const adopted = new Map<string, NativePrepared>();
+
+/**
+ * A prepared native program as plain data another thread can adopt (its
+ * modules are shared, not recompiled; no cache read). Components hold glue
+ * functions and are not transferable: null.
+ */
+export async function transferablePrepared(input: string | Uint8Array, options: { preview1?: Preview1Mode; rewrite?: boolean } = {}): Promise<[string, NativePrepared] | null> {
+  const prepared = await prepare(input, options);
+  if (prepared.kind !== 'preview1') return null;
+  return [`${prepared.hash}${prepared.rewound ? '' : '-plain'}`, prepared];
+}
+
+export function adoptPrepared([key, prepared]: [string, NativePrepared]): void {
+  adopted.set(key, prepared);
+}
 
 export { cacheDir };
 
@@ -82,6 +99,7 @@ export async function prepare(input: string | Uint8Array, options: { preview1?: 
   // A native module is rewritten only for the snapshot strategy: the others run it as given.
   const rewrite = options.rewrite ?? true;
   const key = `${hash}${native ? `-p1${rewrite ? '' : '-plain'}` : ''}`;
+  if (!memo.has(key) && adopted.has(key)) memo.set(key, Promise.resolve(adopted.get(key)!));
   let p = memo.get(key);
   if (!p) {
     p = native ? loadCore(bytes, hash, rewrite) : load(bytes, hash);
