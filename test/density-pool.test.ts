@@ -18,6 +18,15 @@ describe('pool sharing', () => {
     for (const r of results) expect(Buffer.from(r.stdout).toString('latin1')).toBe(reference.stdout);
   });
 
+  it('a native program handed to the workers prepared: argv[0] is still the file name, as on a fresh instance', async () => {
+    const pool = await RewindPool.create(fixture('echo'), { workers: 2 });
+    pools.push(pool);
+    const reference = (await fresh('echo', {}, { args: ['a', 'b'] })).result;
+    expect(reference.stdout).toMatch(/^arg\[0\]=echo\.wasm\n/);
+    const results = await Promise.all(Array.from({ length: 4 }, () => pool.run({ args: ['a', 'b'] })));
+    for (const r of results) expect(Buffer.from(r.stdout).toString('latin1')).toBe(reference.stdout);
+  });
+
   it('a component pool (adapter) shares too, and a replaced worker serves like the others', async () => {
     const pool = await RewindPool.create(fixture('faults'), { workers: 2, timeoutMs: 1500, instance: { preview1: 'adapter', verifyRestore: true } });
     pools.push(pool);

@@ -16,7 +16,9 @@ import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { InvalidOptionsError, RewindError, reviveError, TimeoutError } from '../errors.js';
 import { createOptionsSchema, runOptionsSchema, type CreateOptions, type ResolvedOptions, validate } from '../options.js';
-import { prepare } from '../prepare.js';
+import { basename } from 'node:path';
+import { readInput } from '../load.js';
+import { transferablePrepared } from '../prepare.js';
 import { isImageReport, SharedPoolState, type SharedState } from './shared.js';
 import type { PoolRequest, PoolRunResult, WorkerFailure, WorkerReply } from './worker.js';
 
@@ -118,17 +120,27 @@ export class RewindPool {
   private readonly slots = new Set<Slot>();
   private readonly queue: Job[] = [];
   private counts = { completed: 0, timedOut: 0, queueTimedOut: 0, replaced: 0 };
-  private readonly shared = new SharedPoolState();
+  private readonly shared: SharedPoolState;
 
-  private constructor(private readonly input: string | Uint8Array, private readonly o: Resolved) {}
+  private constructor(private readonly input: string | Uint8Array, private readonly o: Resolved, prepared: SharedPoolState) {
+    this.shared = prepared;
+  }
 
   static async create(input: string | Uint8Array, options: PoolOptions = {}): Promise<RewindPool> {
     const opts = validate(poolOptionsSchema, options, 'pool options');
     const instance = validate(createOptionsSchema, opts.instance, 'instance options') as ResolvedOptions;
     if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new InvalidOptionsError('input', ['expected a file path or the bytes of a component or module']);
     // Compiled once, here; the workers receive the modules (a bad input fails here, typed).
-    await prepare(input, { preview1: instance.preview1, rewrite: instance.strategy === 'snapshot' });
-    const pool = new RewindPool(input, opts);
+    const bytes = await readInput(input);
+    const prepared = await transferablePrepared(bytes, { preview1: instance.preview1, rewrite: instance.strategy === 'snapshot' });
+    let workerInput = input;
+    if (prepared) {
+      // The workers hash the input (to find the prepared program) but need not read or hold it each.
+      workerInput = new Uint8Array(new SharedArrayBuffer(bytes.length));
+      workerInput.set(bytes);
+      if (typeof input === 'string' && opts.instance.programName === undefined) opts.instance = { ...opts.instance, programName: basename(input) };
+    }
+    const pool = new RewindPool(workerInput, opts, new SharedPoolState(prepared));
     // Every worker instantiates and warms up before serving; the first alone, so the others adopt its images.
     const first = await Promise.allSettled([pool.startWorker()]);
     const started = first[0]!.status === 'rejected' ? first

@@ -6,11 +6,14 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ImageParts } from '../memory/image.js';
 import { adoptImages, onImageBuilt } from '../memory/image-store.js';
+import { adoptPrepared, type NativePrepared } from '../prepare.js';
 import { adoptModules, sharedModules } from './shared-modules.js';
 
 export interface SharedState {
   modules: [string, WebAssembly.Module][];
   images: ImageParts[];
+  /** A native program as prepared by the pool (no input read, no cache read in the worker). */
+  prepared: [string, NativePrepared] | null;
 }
 
 /** A worker's report of an image it built (next to the request/reply messages, which carry an `id`). */
@@ -23,9 +26,11 @@ export const isImageReport = (m: unknown): m is ImageReport =>
 export class SharedPoolState {
   private readonly images = new Map<string, ImageParts>();
 
+  constructor(private readonly prepared: [string, NativePrepared] | null) {}
+
   /** After the pool's thread prepared the program (the modules are in its registry). */
   state(): SharedState {
-    return { modules: sharedModules(), images: [...this.images.values()] };
+    return { modules: sharedModules(), images: [...this.images.values()], prepared: this.prepared };
   }
 
   add(report: ImageReport): void {
@@ -41,6 +46,7 @@ export class SharedPoolState {
 export function joinShared(state: SharedState | undefined, port: MessagePort): void {
   if (!state) return;
   adoptModules(state.modules);
+  if (state.prepared) adoptPrepared(state.prepared);
   adoptImages(state.images);
   onImageBuilt((image) => port.postMessage({ sharedImages: [image.parts] } satisfies ImageReport));
 }
