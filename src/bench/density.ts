@@ -6,19 +6,23 @@
 // additional instance is the slope between the smallest and largest count.
 // Also the size of a CRuby snapshot file per codec.
 // Run: tsx src/bench/density.ts [--quick]  (or from bench/suite.ts). With
-// WASI_REWIND_DIST=<dir of a build> the children load the built JavaScript,
-// as installed packages do (from sources, every pool worker loads tsx too).
+// WASI_REWIND_DIST=<dir of a build (tsc -p tsconfig.build.json --outDir D)>
+// the children run the built JavaScript without tsx, as installed packages
+// do; from sources, every pool worker loads tsx as well (about 35 MiB each).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { CreateOptions } from '../options.js';
 
 const here = fileURLToPath(import.meta.url);
-const fixture = (name: string) => fileURLToPath(new URL(`../../test/fixtures/build/${name}.wasm`, import.meta.url));
-const rubyApp = fileURLToPath(new URL('../../bench/ruby-app', import.meta.url));
+/** The repository (a built copy of this file lives elsewhere). */
+const root = process.env.WASI_REWIND_ROOT ?? fileURLToPath(new URL('../../', import.meta.url));
+const dist = process.env.WASI_REWIND_DIST;
+const fixture = (name: string) => join(root, 'test/fixtures/build', `${name}.wasm`);
+const rubyApp = join(root, 'bench/ruby-app');
 
 type Program = 'hello' | 'ruby';
 /** Options of the snapshot host, of the fresh-instance host, and the run. */
@@ -49,14 +53,14 @@ function settle(): void {
   for (let i = 0; i < 3; i++) gc?.();
 }
 
-/** The library as the children load it: a build (WASI_REWIND_DIST) or these sources. */
-async function library(): Promise<typeof import('../index.js')> {
-  const dist = process.env.WASI_REWIND_DIST;
-  return dist ? import(pathToFileURL(join(dist, 'src/index.js')).href) : import('../index.js');
+/** How a child starts: the built copy of this file without tsx, or these sources with it. */
+function childCommand(args: string[]): string[] {
+  return dist ? [join(dist, 'src/bench/density.js'), ...args] : ['--import', 'tsx', here, ...args];
 }
+const childEnv = { ...process.env, WASI_REWIND_ROOT: root };
 
 async function child(config: Config): Promise<DensityRow> {
-  const { ReusableInstance, RewindPool } = await library();
+  const { ReusableInstance, RewindPool } = await import('../index.js');
   const p = PROGRAMS[config.program];
   settle();
   const baseMiB = process.memoryUsage().rss / MiB;
@@ -87,7 +91,7 @@ async function child(config: Config): Promise<DensityRow> {
 
 /** Sizes of the CRuby post-init snapshot file, per codec. */
 async function rubyFileSizes(): Promise<Record<string, number>> {
-  const { ReusableInstance } = await library();
+  const { ReusableInstance } = await import('../index.js');
   const inst = await ReusableInstance.create(PROGRAMS.ruby.file, PROGRAMS.ruby.snapshot);
   const dir = mkdtempSync(join(tmpdir(), 'rewind-density-'));
   const sizes: Record<string, number> = {};
@@ -104,8 +108,8 @@ async function rubyFileSizes(): Promise<Record<string, number>> {
 }
 
 function measureInChild(config: Config): DensityRow {
-  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', here, '--child', JSON.stringify(config)], {
-    encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'],
+  const out = execFileSync(process.execPath, ['--expose-gc', ...childCommand(['--child', JSON.stringify(config)])], {
+    encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'inherit'], env: childEnv,
   });
   return JSON.parse(out.trim().split('\n').pop()!) as DensityRow;
 }
@@ -135,7 +139,7 @@ export async function measureDensity(quick = false, log: (line: string) => void 
       perAdditional.push({ program, host, MiB: (b.rssMiB - a.rssMiB) / (b.count - a.count), liveMemoryMiB: a.liveMemoryMiB });
     }
   }
-  const rubySnapshotFileMiB = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', here, '--files'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!) as Record<string, number>;
+  const rubySnapshotFileMiB = JSON.parse(execFileSync(process.execPath, childCommand(['--files']), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: childEnv }).trim().split('\n').pop()!) as Record<string, number>;
   return { rows, perAdditional, rubySnapshotFileMiB };
 }
 
