@@ -24,16 +24,23 @@ const dist = process.env.WASI_REWIND_DIST;
 const fixture = (name: string) => join(root, 'test/fixtures/build', `${name}.wasm`);
 const rubyApp = join(root, 'bench/ruby-app');
 
-type Program = 'hello' | 'ruby';
+type Program = 'hello' | 'ruby' | 'ruby-seeded';
+type Host = 'reuse' | 'fresh' | 'pool';
 /** Options of the snapshot host, of the fresh-instance host, and the run. */
-const PROGRAMS: Record<Program, { file: string; snapshot: CreateOptions; fresh: CreateOptions; run: { args?: string[] } }> = {
-  hello: { file: fixture('hello'), snapshot: {}, fresh: {}, run: {} },
+const PROGRAMS: Record<Program, { file: string; snapshot: CreateOptions; fresh: CreateOptions; run: { args?: string[] }; hosts: Host[] }> = {
+  hello: { file: fixture('hello'), snapshot: {}, fresh: {}, run: {}, hosts: ['reuse', 'fresh', 'pool'] },
   // The fixture runs /app/main.rb.
-  ruby: { file: fixture('ruby'), snapshot: { dirs: { '/app': rubyApp }, init: 'wizer.initialize' }, fresh: { dirs: { '/app': rubyApp } }, run: {} },
+  ruby: { file: fixture('ruby'), snapshot: { dirs: { '/app': rubyApp }, init: 'wizer.initialize' }, fresh: { dirs: { '/app': rubyApp } }, run: {}, hosts: ['reuse', 'fresh', 'pool'] },
+  // A seeded random and virtual clocks give the init the same world in every worker: one shared image.
+  'ruby-seeded': {
+    file: fixture('ruby'),
+    snapshot: { dirs: { '/app': rubyApp }, init: 'wizer.initialize', random: { seed: 1 }, clock: { virtual: {} } },
+    fresh: {}, run: {}, hosts: ['pool'],
+  },
 };
 
 const childSchema = z.object({
-  program: z.enum(['hello', 'ruby']),
+  program: z.enum(['hello', 'ruby', 'ruby-seeded']),
   host: z.enum(['reuse', 'fresh', 'pool']),
   count: z.number().int().positive().max(64),
 }).strict();
@@ -117,7 +124,7 @@ function measureInChild(config: Config): DensityRow {
 export interface DensityReport {
   rows: DensityRow[];
   /** MiB per additional instance or worker, per program and host. */
-  perAdditional: { program: Program; host: Config['host']; MiB: number; liveMemoryMiB: number | null }[];
+  perAdditional: { program: Program; host: Host; MiB: number; liveMemoryMiB: number | null }[];
   rubySnapshotFileMiB: Record<string, number>;
 }
 
@@ -127,7 +134,8 @@ export async function measureDensity(quick = false, log: (line: string) => void 
   const rows: DensityRow[] = [];
   const perAdditional: DensityReport['perAdditional'] = [];
   for (const program of Object.keys(PROGRAMS) as Program[]) {
-    for (const [host, ns] of [['reuse', counts], ['fresh', counts], ['pool', workers]] as const) {
+    for (const host of PROGRAMS[program].hosts) {
+      const ns = host === 'pool' ? workers : counts;
       const mine: DensityRow[] = [];
       for (const count of ns) {
         const row = measureInChild({ program, host, count });
@@ -144,12 +152,12 @@ export async function measureDensity(quick = false, log: (line: string) => void 
 }
 
 export function densityTable(r: DensityReport): string {
-  const lines = ['program  host    count   RSS MiB'];
-  for (const row of r.rows) lines.push(`${row.program.padEnd(8)} ${row.host.padEnd(7)} ${String(row.count).padStart(5)} ${row.rssMiB.toFixed(0).padStart(9)}`);
+  const lines = ['program     host    count   RSS MiB'];
+  for (const row of r.rows) lines.push(`${row.program.padEnd(11)} ${row.host.padEnd(7)} ${String(row.count).padStart(5)} ${row.rssMiB.toFixed(0).padStart(9)}`);
   lines.push('', 'per additional instance/worker (MiB), beside one instance\'s live linear memory');
   for (const p of r.perAdditional) {
     const live = p.liveMemoryMiB ? ` (live memory ${p.liveMemoryMiB.toFixed(1)} MiB: ${(p.MiB / p.liveMemoryMiB).toFixed(2)}x)` : '';
-    lines.push(`${p.program.padEnd(8)} ${p.host.padEnd(7)} ${p.MiB.toFixed(1).padStart(7)}${live}`);
+    lines.push(`${p.program.padEnd(11)} ${p.host.padEnd(7)} ${p.MiB.toFixed(1).padStart(7)}${live}`);
   }
   lines.push('', `CRuby snapshot file (MiB): ${Object.entries(r.rubySnapshotFileMiB).map(([c, s]) => `${c} ${s.toFixed(1)}`).join(', ')}`);
   return `${lines.join('\n')}\n`;
