@@ -9,6 +9,7 @@ import { htmlReport, textTable } from '../src/bench/report.js';
 import { measureResetScaling } from '../src/bench/reset-scaling.js';
 import { guestCostTable, measureGuestCost } from '../src/bench/guest-cost.js';
 import { measureFsReset } from '../src/bench/fs-reset.js';
+import { densityTable, measureDensity } from '../src/bench/density.js';
 import type { Workload } from '../src/bench/measure.js';
 import { realProgramWorkloads } from '../src/bench/real-programs.js';
 
@@ -58,6 +59,7 @@ const report = {
     { program: 'ruby script (no post-init)', ...ruby, options: { ...ruby.options, init: false }, run: {}, runs: Math.max(3, Math.ceil(20 * scale)) },
   ]),
   fsReset: await measureFsReset(fixture('fs-ops'), scale),
+  density: await measureDensity(scale < 1),
 };
 process.stdout.write(`\n${textTable(report)}`);
 process.stdout.write(`\nisolation cost (guest time; reset of memory alone)\n\n${guestCostTable(report.guestCost)}`);
@@ -65,6 +67,7 @@ const fr = report.fsReset;
 process.stdout.write(`\nfile system reset, ${fr.files} files / ${fr.bytes / 1e6} MB tree, a run that rewrites one file: `
   + `file system rollback p50 ${fr.fsResetUs.p50.toFixed(1)} us (mean ${fr.fsResetUs.mean.toFixed(1)}); `
   + `whole-instance reset p50 ${fr.instanceResetUs.tree.toFixed(1)} us (empty tree: ${fr.instanceResetUs.empty.toFixed(1)} us)\n`);
+process.stdout.write(`\nresident memory (one process per configuration)\n\n${densityTable(report.density)}`);
 const out = new URL('./results/', import.meta.url).pathname;
 await mkdir(out, { recursive: true });
 await writeFile(`${out}report.json`, JSON.stringify(report, null, 2));

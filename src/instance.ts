@@ -16,6 +16,7 @@ import type { Live } from './backend/live.js';
 import { instantiateNative } from './backend/native.js';
 import { InvalidOptionsError, InvalidValueError, ReentrantCallError, RestoreError, SnapshotFileError, UnknownExportError, WrongWorldError } from './errors.js';
 import { encodeSnapshot, readSnapshotFile } from './snapshot-file/snapshot-file.js';
+import { saveSnapshotOptionsSchema, type SaveSnapshotOptions } from './snapshot-file/codec.js';
 import type { InitOutput } from './post-init.js';
 import { createOptionsSchema, runOptionsSchema, runSyncOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
 import { prepare, type Prepared } from './prepare.js';
@@ -173,12 +174,13 @@ export class ReusableInstance {
   }
 
   /** Writes the snapshot (post-instantiation, post-init state) to a file another process can start from. */
-  async saveSnapshot(path: string): Promise<void> {
+  async saveSnapshot(path: string, options: SaveSnapshotOptions = {}): Promise<void> {
+    const { compression } = validate(saveSnapshotOptionsSchema, options, 'snapshot options');
     const { parts } = this.live;
     if (!parts) throw new SnapshotFileError(`saveSnapshot needs strategy "snapshot" (this instance uses "${this.options.strategy}")`);
     if (this.live.unsaveable) throw new SnapshotFileError(`cannot save this instance: ${this.live.unsaveable}`);
     this.reset(); // the live state is then the snapshot state
-    const bytes = encodeSnapshot(parts, this.options.snapshotKey);
+    const bytes = encodeSnapshot(parts, this.options.snapshotKey, compression);
     try {
       await writeFile(path, bytes);
     } catch (e) {

@@ -5,6 +5,7 @@
 // jco bundles (command or reactor, chosen by its exports).
 import { readFile } from 'node:fs/promises';
 import { InvalidWasmError, UnsupportedModuleError, WrongWorldError } from './errors.js';
+import { compileModuleAsync } from './pool/shared-modules.js';
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
@@ -42,7 +43,7 @@ export async function inspectCore(bytes: Uint8Array): Promise<CoreModule> {
   checkMemories(bytes);
   let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
+    module = await compileModuleAsync(bytes);
   } catch (e) {
     throw new InvalidWasmError(`invalid core module: ${(e as Error).message}`, { cause: e });
   }

@@ -18,6 +18,7 @@ import { HOST_PROTOCOL, type ExportList } from './reactor/exports.js';
 import { silenceFinalizers } from './reactor/finalizers.js';
 import type { ModuleInfo } from './rewrite/info.js';
 import { rewriteAll } from './rewrite/in-worker.js';
+import { compileModule } from './pool/shared-modules.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
 export const CACHE_FORMAT = 13;
@@ -80,6 +81,23 @@ interface Meta {
 }
 
 const memo = new Map<string, Promise<Prepared>>();
+/** Native programs prepared in another thread (a pool's), by memo key. */
+const adopted = new Map<string, NativePrepared>();
+
+/**
+ * A prepared native program as plain data another thread can adopt (its
+ * modules are shared, not recompiled; no cache read). Components hold glue
+ * functions and are not transferable: null.
+ */
+export async function transferablePrepared(input: string | Uint8Array, options: { preview1?: Preview1Mode; rewrite?: boolean } = {}): Promise<[string, NativePrepared] | null> {
+  const prepared = await prepare(input, options);
+  if (prepared.kind !== 'preview1') return null;
+  return [`${prepared.hash}${prepared.rewound ? '' : '-plain'}`, prepared];
+}
+
+export function adoptPrepared([key, prepared]: [string, NativePrepared]): void {
+  adopted.set(key, prepared);
+}
 
 export { cacheDir };
 
@@ -95,6 +113,7 @@ export async function prepare(input: string | Uint8Array, options: { preview1?: 
   // A native module is rewritten only for the snapshot strategy: the others run it as given.
   const rewrite = options.rewrite ?? true;
   const key = `${hash}${native ? `-p1${rewrite ? '' : '-plain'}` : ''}`;
+  if (!memo.has(key) && adopted.has(key)) memo.set(key, Promise.resolve(adopted.get(key)!));
   let p = memo.get(key);
   if (!p) {
     p = native ? loadCore(bytes, hash, rewrite) : load(bytes, hash);
@@ -122,7 +141,7 @@ async function loadCore(bytes: Uint8Array, hash: string, rewrite: boolean): Prom
   });
   const meta = JSON.parse(files.get('meta.json')!.toString('utf8')) as { info: ModuleInfo };
   // Snapshot files name what they were made from (`hash`): a native instance's differ from the adapter's.
-  prepared.rewound = { module: new WebAssembly.Module(files.get('module.wasm')!), info: meta.info };
+  prepared.rewound = { module: compileModule(files.get('module.wasm')!), info: meta.info };
   return prepared;
 }
 
@@ -152,10 +171,10 @@ async function load(bytes: Uint8Array, hash: string): Promise<ComponentPrepared>
   const rewound = new Map<string, WebAssembly.Module>();
   const plain = new Map<string, WebAssembly.Module>();
   for (const { name, info } of meta.modules) {
-    const module = new WebAssembly.Module(file(`rewound/${name}`));
+    const module = compileModule(file(`rewound/${name}`));
     rewound.set(name, module);
     infos.set(module, info);
-    plain.set(name, new WebAssembly.Module(file(`plain/${name}`)));
+    plain.set(name, compileModule(file(`plain/${name}`)));
   }
   const glue = async (variant: string) => (await importFromBytes<{ instantiate: Instantiate }>(file(`${variant}/component.mjs`))).instantiate;
   return {

@@ -5,12 +5,18 @@
 // its own created here and imported by every module using this memory.
 // Restore copies back only the chunks marked dirty, and zeroes dirty chunks
 // above the snapshot's size so that the next memory.grow hands the guest
-// zeroed pages, as a fresh memory would.
+// zeroed pages, as a fresh memory would. The snapshot image is sparse and
+// shared read-only with every instance whose snapshot is identical
+// (image-store.ts): nothing here writes to it.
 import { RestoreError } from '../errors.js';
 import {
   CHUNK, CHUNK_SHIFT, CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, JUNK_CHUNK, MAP_PAGES, PAGE, type MemoryInfo,
 } from '../rewrite/info.js';
 import { DirtyScan } from './dirty-scan.js';
+import { isZero, MemoryImage } from './image.js';
+import { imageOf } from './image-store.js';
+
+const EMPTY = MemoryImage.build(new Uint8Array(0), 0, 'empty', 0);
 
 export class TrackedMemory {
   readonly limit: WebAssembly.Global;
@@ -21,8 +27,7 @@ export class TrackedMemory {
   memory: WebAssembly.Memory | null = null;
   private vpagesGlobal: WebAssembly.Global | null = null;
   private vbytesGlobal: WebAssembly.Global | null = null;
-  private image = new Uint8Array(0);
-  private imagePages = 0;
+  private image = EMPTY;
   /** Highest chunk the host marked (host writes are bounded by the real size only). */
   private hostHigh = -1;
 
@@ -62,8 +67,7 @@ export class TrackedMemory {
   }
 
   snapshot(): void {
-    this.imagePages = this.vpages.value;
-    this.image = this.bytes().slice(0, this.imagePages * PAGE);
+    this.image = imageOf(this.bytes(), this.vpages.value);
     this.map.fill(0);
     this.hostHigh = -1;
   }
@@ -95,30 +99,23 @@ export class TrackedMemory {
     const count = this.scan.forEachRun(Math.min(end, JUNK_CHUNK), (from, to) => this.rewindChunks(mem, from, to));
     this.map[JUNK_CHUNK] = 0;
     this.hostHigh = -1;
-    this.setPages(this.imagePages);
+    this.setPages(this.image.pages);
     return count;
   }
 
   /** Copies chunks [from, to) back from the image; zeroes the part above it. */
   private rewindChunks(mem: Uint8Array, from: number, to: number): void {
-    const start = from * CHUNK;
-    const end = Math.min(to * CHUNK, mem.length);
-    const split = Math.min(Math.max(start, this.image.length), end);
-    if (split > start) mem.set(this.image.subarray(start, split), start);
-    if (end > split) mem.fill(0, split, end);
+    this.image.copyChunks(mem, from, to);
   }
 
   /** Full check that the memory equals the snapshot (tests and `verifyRestore`). */
   verify(): void {
-    if (this.vpages.value !== this.imagePages) {
-      throw new RestoreError(`memory size is ${this.vpages.value} pages after restore, the snapshot has ${this.imagePages}`);
+    if (this.vpages.value !== this.image.pages) {
+      throw new RestoreError(`memory size is ${this.vpages.value} pages after restore, the snapshot has ${this.image.pages}`);
     }
     const mem = this.bytes();
-    for (let at = 0; at < this.image.length; at += PAGE) {
-      if (Buffer.compare(this.image.subarray(at, at + PAGE), mem.subarray(at, at + PAGE)) !== 0) {
-        throw new RestoreError(`memory page ${at / PAGE} differs from the snapshot after restore (an untracked write)`);
-      }
-    }
+    const differs = this.image.firstDifferentPage(mem);
+    if (differs >= 0) throw new RestoreError(`memory page ${differs} differs from the snapshot after restore (an untracked write)`);
     for (let at = this.image.length; at < mem.length; at += PAGE) {
       if (mem.subarray(at, at + PAGE).some((b) => b !== 0)) {
         throw new RestoreError(`memory page ${at / PAGE} above the snapshot size is not zero after restore`);
@@ -129,19 +126,50 @@ export class TrackedMemory {
 
   /** Replaces the memory's contents with an image from a snapshot file. */
   loadImage(pages: number, image: Uint8Array): void {
+    if (image.length > pages * PAGE) throw new RestoreError('snapshot image is larger than its page count');
+    const chunks = Math.ceil(image.length / CHUNK);
+    const full = Math.floor(image.length / CHUNK);
+    const padded = full === chunks ? image : new Uint8Array(chunks * CHUNK);
+    if (padded !== image) padded.set(image);
+    this.loadChunks(pages, chunks ? [[0, chunks]] : [], padded);
+  }
+
+  /**
+   * Replaces the memory's contents with the chunks of a sparse image:
+   * `runs` ([first chunk, count], ascending, within `pages`) hold `data`
+   * back to back; every other chunk becomes zero. Chunks that already are
+   * zero are only read, so pages never touched stay unbacked.
+   */
+  loadChunks(pages: number, runs: readonly (readonly [number, number])[], data: Uint8Array): void {
     const memory = this.memory!;
     const have = memory.buffer.byteLength / PAGE;
     if (pages > have) memory.grow(pages - have);
     const bytes = this.bytes();
-    if (image.length > pages * PAGE) throw new RestoreError('snapshot image is larger than its page count');
-    bytes.set(image, 0);
-    bytes.fill(0, image.length);
+    const zero = (from: number, to: number) => {
+      for (let c = from; c < to; c++) {
+        if (!isZero(bytes, c * CHUNK)) bytes.fill(0, c * CHUNK, (c + 1) * CHUNK);
+      }
+    };
+    let next = 0;
+    let at = 0;
+    for (const [first, count] of runs) {
+      zero(next, first);
+      bytes.set(data.subarray(at, at + count * CHUNK), first * CHUNK);
+      at += count * CHUNK;
+      next = first + count;
+    }
+    zero(next, bytes.length / CHUNK);
     this.map.fill(0);
     this.setPages(pages);
   }
 
-  /** The guest-visible bytes of the snapshot (for snapshot files). */
+  /** The guest-visible bytes of the snapshot, zeros included. */
   get snapshotImage(): Uint8Array {
+    return this.image.dense();
+  }
+
+  /** The snapshot's sparse, shared image (snapshot files, pools). */
+  get sharedImage(): MemoryImage {
     return this.image;
   }
 }

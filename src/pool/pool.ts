@@ -7,12 +7,19 @@
 // A replacement worker takes work only once it is warm (instance created and
 // one run done), so the runs behind a runaway one do not pay its cold start.
 // Beyond maxQueue waiting runs, run() rejects at once (back-pressure).
+// Workers share the compiled modules and snapshot images (shared.ts): the
+// program is prepared once here, and the first worker starts alone so that
+// the others adopt its images.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { InvalidOptionsError, RewindError, reviveError, TimeoutError } from '../errors.js';
-import { createOptionsSchema, runOptionsSchema, type CreateOptions, validate } from '../options.js';
+import { createOptionsSchema, runOptionsSchema, type CreateOptions, type ResolvedOptions, validate } from '../options.js';
+import { basename } from 'node:path';
+import { readInput } from '../load.js';
+import { transferablePrepared } from '../prepare.js';
+import { isImageReport, SharedPoolState, type SharedState } from './shared.js';
 import type { HttpReply, HttpWork } from '../serve/http-call.js';
 import type { PoolRequest, PoolRunResult, WorkerFailure, WorkerReply } from './worker.js';
 
@@ -61,8 +68,9 @@ class Slot {
   private timer?: NodeJS.Timeout;
   private nextId = 0;
 
-  constructor(input: string | Uint8Array, options: CreateOptions, private readonly onExit: (slot: Slot, error: unknown) => void) {
-    this.worker = new Worker(entry, { workerData: { input, options } });
+  constructor(input: string | Uint8Array, options: CreateOptions, shared: SharedState, onImages: (m: unknown) => void, private readonly onExit: (slot: Slot, error: unknown) => void) {
+    this.worker = new Worker(entry, { workerData: { input, options, shared } });
+    this.worker.on('message', onImages);
     this.worker.on('error', (e) => this.onExit(this, e));
     this.worker.on('exit', (code) => this.onExit(this, new Error(`worker exited with code ${code}`)));
   }
@@ -113,16 +121,31 @@ export class RewindPool {
   private readonly slots = new Set<Slot>();
   private readonly queue: Job[] = [];
   private counts = { completed: 0, timedOut: 0, queueTimedOut: 0, replaced: 0 };
+  private readonly shared: SharedPoolState;
 
-  private constructor(private readonly input: string | Uint8Array, private readonly o: Resolved) {}
+  private constructor(private readonly input: string | Uint8Array, private readonly o: Resolved, prepared: SharedPoolState) {
+    this.shared = prepared;
+  }
 
   static async create(input: string | Uint8Array, options: PoolOptions = {}): Promise<RewindPool> {
     const opts = validate(poolOptionsSchema, options, 'pool options');
-    validate(createOptionsSchema, opts.instance, 'instance options');
+    const instance = validate(createOptionsSchema, opts.instance, 'instance options') as ResolvedOptions;
     if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new InvalidOptionsError('input', ['expected a file path or the bytes of a component or module']);
-    const pool = new RewindPool(input, opts);
-    // Every worker prepares, instantiates and warms up before serving; a bad input fails here.
-    const started = await Promise.allSettled(Array.from({ length: opts.workers }, () => pool.startWorker()));
+    // Compiled once, here; the workers receive the modules (a bad input fails here, typed).
+    const bytes = await readInput(input);
+    const prepared = await transferablePrepared(bytes, { preview1: instance.preview1, rewrite: instance.strategy === 'snapshot' });
+    let workerInput = input;
+    if (prepared) {
+      // The workers hash the input (to find the prepared program) but need not read or hold it each.
+      workerInput = new Uint8Array(new SharedArrayBuffer(bytes.length));
+      workerInput.set(bytes);
+      if (typeof input === 'string' && opts.instance.programName === undefined) opts.instance = { ...opts.instance, programName: basename(input) };
+    }
+    const pool = new RewindPool(workerInput, opts, new SharedPoolState(prepared));
+    // Every worker instantiates and warms up before serving; the first alone, so the others adopt its images.
+    const first = await Promise.allSettled([pool.startWorker()]);
+    const started = first[0]!.status === 'rejected' ? first
+      : await Promise.allSettled(Array.from({ length: opts.workers - 1 }, () => pool.startWorker()));
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) {
       await pool.close();
@@ -133,7 +156,8 @@ export class RewindPool {
 
   /** Starts a worker and makes it available once warm. */
   private async startWorker(warmRun = this.o.warmRun): Promise<void> {
-    const slot = new Slot(this.input, this.o.instance, (s, e) => this.lost(s, e));
+    const onImages = (m: unknown) => { if (isImageReport(m)) this.shared.add(m); };
+    const slot = new Slot(this.input, this.o.instance, this.shared.state(), onImages, (s, e) => this.lost(s, e));
     this.slots.add(slot);
     try {
       // Instantiation has no time limit of its own (a cache miss compiles); the warm run has timeoutMs.
@@ -243,7 +267,7 @@ export class RewindPool {
   }
 
   stats() {
-    return { workers: this.slots.size, ready: this.idle.length, queued: this.queue.length, ...this.counts };
+    return { workers: this.slots.size, ready: this.idle.length, queued: this.queue.length, ...this.counts, sharedImages: this.shared.imageCount };
   }
 
   async close(): Promise<void> {

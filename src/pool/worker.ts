@@ -6,8 +6,10 @@ import { RewindError, type RewindErrorCode } from '../errors.js';
 import { ReusableInstance, type RunResult } from '../instance.js';
 import type { CreateOptions, RunOptions } from '../options.js';
 import { callHandler, type HttpReply, type HttpWork } from '../serve/http-call.js';
+import { joinShared, type SharedState } from './shared.js';
 
-const { input, options } = workerData as { input: string | Uint8Array; options: CreateOptions };
+const { input, options, shared } = workerData as { input: string | Uint8Array; options: CreateOptions; shared?: SharedState };
+joinShared(shared, parentPort!);
 let instance: Promise<ReusableInstance> | undefined;
 
 export type PoolRunResult = Omit<RunResult, 'stdout' | 'stderr'> & { stdout: Uint8Array; stderr: Uint8Array };

@@ -1,9 +1,13 @@
-// The snapshot file container, version 2:
+// The snapshot file container, version 3:
 //   "WREWSNAP" | u32 version | u32 flags | u32 JSON length | JSON | blobs | tag
 // The tag covers everything before it: SHA-256 (flags 0: detects corruption
 // only, anyone can recompute it) or HMAC-SHA256 with the caller's key
 // (flags 1: authenticates the file). The JSON describes the state and points
-// into the blobs (memory images, file contents) by offset and length.
+// into the blobs (memory images, file contents) by offset and length; the
+// blobs may be compressed as a whole (JSON `compression`, `blobBytes` their
+// size once decompressed). A memory image is sparse: the runs of 4 KiB chunks
+// that are not all zero, back to back in one blob. Version 2 stored whole
+// images and is refused with a message saying so.
 //
 // Every field is validated here, against fixed limits and the loading
 // instance's limits, before anything is allocated from it; what fails is a
@@ -12,8 +16,10 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { posix } from 'node:path';
 import { z } from 'zod';
 import { SnapshotFileError } from '../errors.js';
+import { CHUNK, CHUNKS_PER_PAGE, PAGE } from '../rewrite/info.js';
+import { CODECS, compress, decompress, type Codec } from './codec.js';
 
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 const MAGIC = Buffer.from('WREWSNAP');
 /** wasi:filesystem descriptor-flags, as the glue lowers them. */
 const DESCRIPTOR_FLAGS = ['read', 'write', 'fileIntegritySync', 'dataIntegritySync', 'requestedWriteSync', 'mutateDirectory'] as const;
@@ -31,6 +37,8 @@ export const LIMITS = {
   files: 1_000_000,
   pathBytes: 4096,
   stringBytes: 1 << 20,
+  /** File contents a snapshot may carry (the blobs beyond memory images). */
+  fileBytes: 1 << 30,
 } as const;
 
 export type SnapshotKey = string | Uint8Array;
@@ -85,7 +93,14 @@ export const snapshotSchema = z.object({
   componentHash: z.string().max(128),
   cacheFormat: z.number().int(),
   createdAt: z.string().max(64),
-  memories: z.array(z.object({ pages: z.number().int().nonnegative().max(65536), image: blob }).strict()).max(LIMITS.memories),
+  compression: z.enum(CODECS),
+  blobBytes: z.number().int().nonnegative(),
+  memories: z.array(z.object({
+    pages: z.number().int().nonnegative().max(65536),
+    /** [first chunk, count] of each run of stored chunks, ascending. */
+    runs: z.array(z.tuple([z.number().int().nonnegative(), z.number().int().positive()])).max(65536 * CHUNKS_PER_PAGE / 2),
+    data: blob,
+  }).strict()).max(LIMITS.memories),
   globals: z.array(z.discriminatedUnion('type', [
     z.object({ instance: z.number().int().nonnegative(), name: z.string().max(256), type: z.literal('number'), value: z.string().regex(NUMBER) }).strict(),
     z.object({ instance: z.number().int().nonnegative(), name: z.string().max(256), type: z.literal('bigint'), value: z.string().regex(/^-?\d{1,20}$/) }).strict(),
@@ -117,14 +132,16 @@ function tag(body: Uint8Array, key: SnapshotKey | undefined): Buffer {
   return key === undefined ? createHash('sha256').update(body).digest() : createHmac('sha256', key).update(body).digest();
 }
 
-export function encodeFile(json: SnapshotJson, blobs: BlobWriter, key?: SnapshotKey): Buffer {
-  const text = Buffer.from(JSON.stringify(json));
+/** `json` without the fields the container fills in. */
+export function encodeFile(json: Omit<SnapshotJson, 'compression' | 'blobBytes'>, blobs: BlobWriter, key?: SnapshotKey, codec: Codec = 'none'): Buffer {
+  const data = blobs.concat();
+  const text = Buffer.from(JSON.stringify({ ...json, compression: codec, blobBytes: data.length }));
   const head = Buffer.alloc(HEAD);
   MAGIC.copy(head, 0);
   head.writeUInt32LE(FORMAT_VERSION, 8);
   head.writeUInt32LE(key === undefined ? 0 : FLAG_HMAC, 12);
   head.writeUInt32LE(text.length, 16);
-  const body = Buffer.concat([head, text, blobs.concat()]);
+  const body = Buffer.concat([head, text, compress(codec, data)]);
   return Buffer.concat([body, tag(body, key)]);
 }
 
@@ -152,6 +169,7 @@ export function decodeFile(file: Uint8Array, limits: LoadLimits, key?: SnapshotK
   const buf = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   if (buf.length < 12 || !buf.subarray(0, 8).equals(MAGIC)) throw new SnapshotFileError('not a wasi-rewind snapshot file');
   const version = buf.readUInt32LE(8);
+  if (version === 2) throw new SnapshotFileError('snapshot file format 2 (whole memory images) is not read by this version, which reads format 3: save the snapshot again');
   if (version !== FORMAT_VERSION) throw new SnapshotFileError(`snapshot file format ${version} is not supported (this version reads ${FORMAT_VERSION})`);
   if (buf.length < HEAD + TAG) throw new SnapshotFileError('snapshot file is truncated');
   const flags = buf.readUInt32LE(12);
@@ -179,13 +197,27 @@ export function decodeFile(file: Uint8Array, limits: LoadLimits, key?: SnapshotK
     throw new SnapshotFileError(`snapshot file header is invalid: ${issues.join('; ')}`);
   }
   const json = result.data;
-  const blobs = body.subarray(HEAD + jsonLength);
-  const inRange = ({ offset, length }: { offset: number; length: number }) => offset + length <= blobs.length;
+  // Everything the blobs must hold is checked against limits before they are decompressed.
+  let memoryBytes = 0;
+  const inRange = ({ offset, length }: { offset: number; length: number }) => offset + length <= json.blobBytes;
   for (const [i, m] of json.memories.entries()) {
     if (m.pages > limits.maxPages) throw new SnapshotFileError(`snapshot file memory ${i} has ${m.pages} pages, more than this instance's limit of ${limits.maxPages}`);
-    if (m.image.length > m.pages * 65536) throw new SnapshotFileError(`snapshot file memory ${i} has an image larger than its ${m.pages} pages`);
-    if (!inRange(m.image)) throw new SnapshotFileError('snapshot file is truncated (blob out of range)');
+    let next = 0;
+    let stored = 0;
+    for (const [first, count] of m.runs) {
+      if (first < next) throw new SnapshotFileError(`snapshot file memory ${i} has overlapping or unordered chunk runs`);
+      next = first + count;
+      stored += count;
+    }
+    if (next > m.pages * CHUNKS_PER_PAGE) throw new SnapshotFileError(`snapshot file memory ${i} has an image larger than its ${m.pages} pages`);
+    if (m.data.length !== stored * CHUNK) throw new SnapshotFileError(`snapshot file memory ${i} has ${m.data.length} bytes of chunks, its runs need ${stored * CHUNK}`);
+    if (!inRange(m.data)) throw new SnapshotFileError('snapshot file is truncated (blob out of range)');
+    memoryBytes += m.pages * PAGE;
   }
   for (const f of json.files) if (f.kind === 'file' && !inRange(f.data)) throw new SnapshotFileError('snapshot file is truncated (blob out of range)');
+  if (json.blobBytes > memoryBytes + LIMITS.fileBytes) {
+    throw new SnapshotFileError(`snapshot file declares ${json.blobBytes} bytes of data, more than its memories and the file limit allow`);
+  }
+  const blobs = decompress(json.compression, body.subarray(HEAD + jsonLength), json.blobBytes);
   return { json, blob: ({ offset, length }) => blobs.subarray(offset, offset + length) };
 }

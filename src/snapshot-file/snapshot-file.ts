@@ -9,6 +9,7 @@ import type { GlueBindings } from '../glue/patch.js';
 import type { WasiHost } from '../../shims/host.js';
 import type { Entry } from '../../shims/vfs.js';
 import { applyGlue, encodeGlue, type Encoded } from './glue-codec.js';
+import type { Codec } from './codec.js';
 import { BlobWriter, decodeFile, encodeFile, type LoadLimits, type SnapshotJson, type SnapshotKey } from './format.js';
 
 export interface LiveParts {
@@ -20,17 +21,20 @@ export interface LiveParts {
 }
 
 /** Encodes the instance's current state, which must be its snapshot state (reset first). */
-export function encodeSnapshot(p: LiveParts, key?: SnapshotKey): Buffer {
+export function encodeSnapshot(p: LiveParts, key?: SnapshotKey, codec: Codec = 'none'): Buffer {
   if (p.linker.instances.some((i) => i.info.mutatesTables)) {
     throw new SnapshotFileError('this component writes to tables at run time; table contents (function references) cannot be saved');
   }
   const blobs = new BlobWriter();
-  const json: SnapshotJson = {
+  const json: Omit<SnapshotJson, 'compression' | 'blobBytes'> = {
     format: 'wasi-rewind-snapshot',
     componentHash: p.componentHash,
     cacheFormat: p.cacheFormat,
     createdAt: new Date().toISOString(),
-    memories: p.linker.memories.map((m) => ({ pages: m.vpages.value as number, image: blobs.add(m.snapshotImage) })),
+    memories: p.linker.memories.map((m) => {
+      const image = m.sharedImage;
+      return { pages: image.pages, runs: image.runs(), data: blobs.add(image.data) };
+    }),
     globals: p.linker.instances.flatMap(({ info, exports }, instance) => info.globals.map((name) => {
       const value = (exports[name] as WebAssembly.Global).value as number | bigint;
       return typeof value === 'bigint'
@@ -40,7 +44,7 @@ export function encodeSnapshot(p: LiveParts, key?: SnapshotKey): Buffer {
     glue: encodeGlue(p.bindings, p.host) as SnapshotJson['glue'],
     files: p.host.fs.snapshotContents.map((e) => (e.kind === 'file' ? { ...e, data: blobs.add(e.data) } : e)),
   };
-  return encodeFile(json, blobs, key);
+  return encodeFile(json, blobs, key, codec);
 }
 
 /** Reads a snapshot file, refusing one larger than the loading instance could need before reading it. */
@@ -82,7 +86,7 @@ export function applySnapshot(p: LiveParts, file: Uint8Array, limits: LoadLimits
   });
   const roots = new Set(p.host.fs.roots);
   try {
-    json.memories.forEach((m, i) => p.linker.memories[i]!.loadImage(m.pages, blob(m.image)));
+    json.memories.forEach((m, i) => p.linker.memories[i]!.loadChunks(m.pages, m.runs, blob(m.data)));
     for (const { global, value } of globals) global.value = value;
     p.host.fs.load(json.files.map((e): Entry => (e.kind === 'file' ? { ...e, data: Buffer.from(blob(e.data)) } : e)));
     applyGlue(p.bindings, json.glue as Record<string, Encoded>, {

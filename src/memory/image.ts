@@ -1,0 +1,134 @@
+// The snapshot image of one linear memory: its page count and the 4 KiB
+// chunks that are not all zero (an all-zero chunk is not stored; restore
+// zeroes it). An image is never written after it is built, so one image
+// backs every instance whose snapshot has the same bytes (image-store.ts),
+// in any thread: its arrays live in SharedArrayBuffers.
+import { createHash } from 'node:crypto';
+import { CHUNK, PAGE } from '../rewrite/info.js';
+
+const ZERO = new Uint8Array(CHUNK);
+
+/** What crosses a thread boundary (structured clone shares the buffers). */
+export interface ImageParts {
+  hash: string;
+  pages: number;
+  /** Per chunk: 0 for an all-zero chunk, else its slot in `data` plus one. */
+  slots: Uint32Array;
+  /** The stored chunks, in address order. */
+  data: Uint8Array;
+}
+
+/** True when the chunk at byte `at` is all zero. */
+export const isZero = (bytes: Uint8Array, at: number) => Buffer.compare(bytes.subarray(at, at + CHUNK), ZERO) === 0;
+
+/** Content hash of the first `pages` pages of `bytes` (what the store keys images by). */
+export function hashMemory(bytes: Uint8Array, pages: number): { hash: string; stored: number } {
+  const h = createHash('sha256');
+  const head = new Uint32Array([pages]);
+  h.update(head);
+  const chunks = pages * (PAGE / CHUNK);
+  const index = new Uint32Array(1);
+  let stored = 0;
+  for (let c = 0; c < chunks; c++) {
+    if (isZero(bytes, c * CHUNK)) continue;
+    index[0] = c;
+    h.update(index);
+    h.update(bytes.subarray(c * CHUNK, (c + 1) * CHUNK));
+    stored++;
+  }
+  return { hash: h.digest('hex'), stored };
+}
+
+export class MemoryImage {
+  /** Bytes the image covers (pages * 64 KiB). */
+  readonly length: number;
+
+  private constructor(readonly hash: string, readonly pages: number, readonly slots: Uint32Array, readonly data: Uint8Array) {
+    this.length = pages * PAGE;
+  }
+
+  /** Copies the non-zero chunks of the first `pages` pages of `bytes` (hash from hashMemory). */
+  static build(bytes: Uint8Array, pages: number, hash: string, stored: number): MemoryImage {
+    const chunks = pages * (PAGE / CHUNK);
+    const slots = new Uint32Array(new SharedArrayBuffer(chunks * 4));
+    const data = new Uint8Array(new SharedArrayBuffer(stored * CHUNK));
+    let slot = 0;
+    for (let c = 0; c < chunks; c++) {
+      if (isZero(bytes, c * CHUNK)) continue;
+      data.set(bytes.subarray(c * CHUNK, (c + 1) * CHUNK), slot * CHUNK);
+      slots[c] = ++slot;
+    }
+    return new MemoryImage(hash, pages, slots, data);
+  }
+
+  /** An image received from another thread (already validated where it was built). */
+  static fromParts(p: ImageParts): MemoryImage {
+    return new MemoryImage(p.hash, p.pages, p.slots, p.data);
+  }
+
+  get parts(): ImageParts {
+    return { hash: this.hash, pages: this.pages, slots: this.slots, data: this.data };
+  }
+
+  /** Chunks stored (not all zero). */
+  get storedChunks(): number {
+    return this.data.length / CHUNK;
+  }
+
+  /**
+   * Writes chunks [from, to) of the image into `mem` (zero chunks as zeros);
+   * chunks at or above the image's end are zeroed. Consecutive stored chunks
+   * are consecutive in `data`, so each run is one copy or one fill.
+   */
+  copyChunks(mem: Uint8Array, from: number, to: number): void {
+    const { slots, data } = this;
+    const limit = Math.min(to, Math.ceil(mem.length / CHUNK));
+    const inImage = Math.min(limit, slots.length);
+    let c = from;
+    while (c < inImage) {
+      const s = slots[c]!;
+      let e = c + 1;
+      if (s === 0) {
+        while (e < inImage && slots[e] === 0) e++;
+        mem.fill(0, c * CHUNK, e * CHUNK);
+      } else {
+        while (e < inImage && slots[e] === s + (e - c)) e++;
+        mem.set(data.subarray((s - 1) * CHUNK, (s - 1 + e - c) * CHUNK), c * CHUNK);
+      }
+      c = e;
+    }
+    if (limit > c) mem.fill(0, c * CHUNK, Math.min(limit * CHUNK, mem.length));
+  }
+
+  /** Index of the first 64 KiB page where `mem` differs from the image, or -1. */
+  firstDifferentPage(mem: Uint8Array): number {
+    const { slots, data } = this;
+    for (let c = 0; c < slots.length; c++) {
+      const s = slots[c]!;
+      const at = c * CHUNK;
+      const same = s === 0 ? isZero(mem, at) : Buffer.compare(mem.subarray(at, at + CHUNK), data.subarray((s - 1) * CHUNK, s * CHUNK)) === 0;
+      if (!same) return Math.floor(at / PAGE);
+    }
+    return -1;
+  }
+
+  /** Runs of stored chunks as [first chunk, count] (snapshot files). */
+  runs(): [number, number][] {
+    const out: [number, number][] = [];
+    const { slots } = this;
+    for (let c = 0; c < slots.length; c++) {
+      if (slots[c] === 0) continue;
+      const last = out[out.length - 1];
+      if (last && last[0] + last[1] === c) last[1]++;
+      else out.push([c, 1]);
+    }
+    return out;
+  }
+
+  /** The whole image, zeros included. */
+  dense(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    this.copyChunks(out, 0, this.slots.length);
+    return out;
+  }
+}
