@@ -7,7 +7,11 @@
 // the unmodified module.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
+import { ReusableInstance, RestoreError } from '../src/index.js';
+import type { Live } from '../src/backend/live.js';
+import type { CoreLinker } from '../src/core/linker.js';
 import type { NativePrepared, Prepared } from '../src/prepare.js';
+import { CHUNKS_PER_PAGE, PAGE } from '../src/rewrite/info.js';
 import { rewriteModule } from '../src/rewrite/instrument.js';
 import { build, op, OPS, program, sameAsFresh, startBytes } from './support/hostile-ops.js';
 
@@ -85,5 +89,82 @@ describe('restore core on run-once commands', () => {
   it('grow.c and counter.c: heap growth and static data', async () => {
     await sameAsFresh(build('grow'), [{ args: ['3'] }, { args: ['1'] }, { args: ['5'] }]);
     await sameAsFresh(build('counter'), [{}, {}, {}]);
+  });
+});
+
+/** A reused state.wat whose next restore is followed by `corrupt` (a restore that misses something). */
+async function plantedAfterRestore(corrupt: (linker: CoreLinker) => void): Promise<RestoreError> {
+  const inst = await ReusableInstance.create(build('state'), { verifyRestore: true });
+  await inst.run();
+  const { snapshot } = (inst as unknown as { live: Live }).live;
+  const linker = (snapshot as unknown as { linker: CoreLinker }).linker;
+  const restore = snapshot!.restore.bind(snapshot);
+  snapshot!.restore = () => {
+    const chunks = restore();
+    corrupt(linker);
+    return chunks;
+  };
+  const e = await inst.run().then(() => null, (err: unknown) => err);
+  expect(e).toBeInstanceOf(RestoreError);
+  return e as RestoreError;
+}
+
+describe('verifyRestore names what a restore missed (planted bugs)', () => {
+  const exportsOf = (linker: CoreLinker) => linker.instances[0]!.exports;
+  const nameOf = (linker: CoreLinker, kind: 'globals' | 'tables') => linker.instances[0]!.info[kind][0]!;
+
+  it('a global not put back', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const g = exportsOf(l)[nameOf(l, 'globals')] as WebAssembly.Global;
+      g.value = (g.value as number) + 1;
+    });
+    expect(e.message).toMatch(/^global 0\.\S+ is \d+ after restore, the snapshot has \d+$/);
+  });
+
+  it('a table entry not put back', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const t = exportsOf(l)[nameOf(l, 'tables')] as WebAssembly.Table;
+      t.set(1, exportsOf(l)._start);
+    });
+    expect(e.message).toMatch(/^table 0\.\S+ entry 1 differs from the snapshot after restore$/);
+  });
+
+  it('a table entry above the snapshot size left set', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const t = exportsOf(l)[nameOf(l, 'tables')] as WebAssembly.Table;
+      t.grow(1, exportsOf(l)._start);
+    });
+    expect(e.message).toMatch(/^table 0\.\S+ entry 2 differs from the snapshot after restore$/);
+  });
+
+  it('a memory page written behind the dirty map', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const bytes = new Uint8Array(l.memories[0]!.memory!.buffer);
+      bytes[5] = bytes[5]! ^ 1;
+    });
+    expect(e.message).toBe('memory page 0 differs from the snapshot after restore (an untracked write)');
+  });
+
+  it('a page above the snapshot size not zeroed', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const m = l.memories[0]!;
+      const bytes = new Uint8Array(m.memory!.buffer);
+      bytes[m.snapshotImage.length + 1] = 9;
+    });
+    expect(e.message).toMatch(/^memory page \d+ above the snapshot size is not zero after restore$/);
+  });
+
+  it('the virtual memory size not put back', async () => {
+    const e = await plantedAfterRestore((l) => {
+      l.memories[0]!.vpages.value += 1;
+    });
+    expect(e.message).toMatch(/^memory size is (\d+) pages after restore, the snapshot has \d+$/);
+  });
+
+  it('a dirty mark left in the map', async () => {
+    const e = await plantedAfterRestore((l) => {
+      new Uint8Array(l.memories[0]!.mapMemory.buffer)[3 * CHUNKS_PER_PAGE] = 1;
+    });
+    expect(e.message).toBe('dirty map not cleared after restore');
   });
 });
