@@ -11,8 +11,8 @@ export const AREA_TESTS: Record<string, string[]> = {
   rewrite: ['test/mutation-core.test.ts'],
   // The volume's undo journal, as unit tests (milliseconds per mutant).
   fs: ['test/mutation-fs-model.test.ts', 'test/mutation-volume.test.ts'],
-  // Host reset and the verifyRestore fingerprint.
-  host: ['test/mutation-volume.test.ts', 'test/verify-host.test.ts'],
+  // Host reset and the verifyRestore fingerprint, as units.
+  host: ['test/mutation-host.test.ts', 'test/mutation-volume.test.ts'],
   glue: ['test/handles-glue-state.test.ts', 'test/handles.test.ts'],
 };
 
