@@ -15,22 +15,26 @@ import { CHUNKS_PER_PAGE, PAGE } from '../src/rewrite/info.js';
 import { rewriteModule } from '../src/rewrite/instrument.js';
 import { build, op, OPS, program, sameAsFresh, startBytes } from './support/hostile-ops.js';
 
+// One rewrite per module and test file run (a mutant stays the same for the whole run).
+const prepared = new Map<string | Uint8Array, NativePrepared>();
+
 vi.mock('../src/prepare.js', async (original) => ({
   ...(await original<typeof import('../src/prepare.js')>()),
-  prepare: async (input: string | Uint8Array): Promise<Prepared> => {
-    const bytes = new Uint8Array(typeof input === 'string' ? readFileSync(input) : input);
-    const plain = new WebAssembly.Module(bytes);
-    const rewritten = rewriteModule(bytes);
-    const prepared: NativePrepared = {
-      kind: 'preview1',
-      hash: 'uncached',
-      rewound: { module: new WebAssembly.Module(new Uint8Array(rewritten.bytes)), info: rewritten.info },
-      plain,
-      imports: WebAssembly.Module.imports(plain).filter((i) => i.module === 'wasi_snapshot_preview1').map((i) => i.name),
-    };
-    return prepared;
-  },
+  prepare: async (input: string | Uint8Array): Promise<Prepared> => prepared.get(input) ?? prepared.set(input, rewriteInProcess(input)).get(input)!,
 }));
+
+function rewriteInProcess(input: string | Uint8Array): NativePrepared {
+  const bytes = new Uint8Array(typeof input === 'string' ? readFileSync(input) : input);
+  const plain = new WebAssembly.Module(bytes);
+  const rewritten = rewriteModule(bytes);
+  return {
+    kind: 'preview1',
+    hash: 'uncached',
+    rewound: { module: new WebAssembly.Module(new Uint8Array(rewritten.bytes)), info: rewritten.info },
+    plain,
+    imports: WebAssembly.Module.imports(plain).filter((i) => i.module === 'wasi_snapshot_preview1').map((i) => i.name),
+  };
+}
 
 describe('restore core on hostile-ops (memory and table operations from stdin)', () => {
   it('stores at chunk and page boundaries, a static counter, a store past the end', async () => {
