@@ -71,6 +71,43 @@ describe('WasiHost: a second run starts where the first did', () => {
   });
 });
 
+describe('WasiHost registers its state with verifyRestore', () => {
+  const afterOneRun = (cfg: HostConfig) => {
+    const host = new WasiHost(cfg);
+    host.state.mark();
+    host.beginRun(input);
+    observe(host);
+    host.endRun();
+    return host;
+  };
+
+  it('the file system, checked after the reset (unless keepFsChanges)', () => {
+    for (const keepFsChanges of [false, true]) {
+      const host = afterOneRun({ ...config, keepFsChanges });
+      host.fs.lookup('/data/a.txt')!.mtime += 1n; // behind the journal
+      host.reset();
+      if (keepFsChanges) expect(() => host.state.verify()).not.toThrow();
+      else expect(() => host.state.verify()).toThrow(/^host file system differs from the snapshot after restore: \/data\/a\.txt: file ino=\d+ nlink=1 size=5 atime=\d+ mtime=\d+/);
+    }
+  });
+
+  it('per-run state, checked when the next run has set it up', () => {
+    const host = afterOneRun(config);
+    host.reset();
+    host.state.verify();
+    (host as unknown as { clocks: { reset(): void } }).clocks.reset = () => {};
+    expect(() => host.beginRun(input)).toThrow('host per-run state differs from the snapshot at the start of a run after restore: clock: 1021, the snapshot has 1000'); // three clock reads of 7 ns
+  });
+
+  it('with the run\'s files written after the check (they move the file system clock)', () => {
+    const host = afterOneRun(config);
+    host.reset();
+    host.state.verify();
+    host.beginRun({ ...input, files: { '/data/x.txt': 'x' } });
+    expect(Buffer.from(host.fs.lookup('/data/x.txt')!.bytes).toString()).toBe('x');
+  });
+});
+
 describe('HostState', () => {
   const state = () => {
     const values = { a: 1, b: 'x' };
