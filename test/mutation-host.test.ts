@@ -5,7 +5,8 @@
 // differences.
 import { describe, expect, it } from 'vitest';
 import { RestoreError } from '../src/errors.js';
-import { fields, HostState } from '../shims/host-state.js';
+import { fields, fsFingerprint, HostState } from '../shims/host-state.js';
+import { VirtualFs } from '../shims/vfs.js';
 import { WasiHost, type HostConfig, type HostRunInput } from '../shims/host.js';
 
 const config: HostConfig = {
@@ -143,6 +144,8 @@ describe('HostState', () => {
     s.mark();
     map = new Map([['j', '2']]);
     expect(() => s.verify()).toThrow('host fs differs from the snapshot after restore: k: missing (snapshot 1); j: not in the snapshot (now 2)');
+    map = new Map([...'abcd'].map((c) => [c, c]));
+    expect(() => s.verify()).toThrow(/; d: not in the snapshot \(now d\)$/); // five differences: all named
     map = new Map([...'abcdefg'].map((c) => [c, c]));
     expect(() => s.verify()).toThrow(/: k: missing \(snapshot 1\); a: not in .*; d: not in the snapshot \(now d\) \(and 3 more\)$/);
   });
@@ -176,5 +179,20 @@ describe('HostState', () => {
     s.runStarted('group'); // new reference after mark: 1
     s.verify();
     expect(() => s.runStarted('group')).not.toThrow();
+  });
+});
+
+describe('fsFingerprint', () => {
+  it('covers a symlink\'s target and a file\'s contents, not only sizes', () => {
+    const fs = new VirtualFs([{ guestPath: '/d', source: { tree: { f: 'abc' } } }], { clock: { virtual: { startNs: 0n, stepNs: 1n } } });
+    const link = fs.vol.alloc('symlink');
+    link.target = 'f';
+    fs.lookup('/d')!.entries.set('l', link);
+    const before = fsFingerprint(fs);
+    link.target = 'g';
+    expect(fsFingerprint(fs).get('/d/l')).toMatch(/^symlink .* -> g$/);
+    expect(before.get('/d/l')).toMatch(/^symlink .* -> f$/);
+    fs.lookup('/d/f')!.data.write(Buffer.from('x'), 0);
+    expect(fsFingerprint(fs).get('/d/f')).not.toBe(before.get('/d/f'));
   });
 });
