@@ -56,6 +56,31 @@ describe('WasiHost: a second run starts where the first did', () => {
     expect(runs[0]!.mono).toEqual([1_000n, 1_007n]);
   });
 
+  it('real clocks and crypto random have no position to rewind', () => {
+    const host = new WasiHost({ ...config, clock: 'real', random: 'crypto' });
+    host.state.mark();
+    for (let k = 0; k < 2; k++) {
+      host.beginRun(input);
+      expect(call(host, 'wasi:random/random', 'getRandomBytes', 4n)).toHaveLength(4);
+      host.endRun();
+      host.reset();
+      host.state.verify();
+    }
+  });
+
+  it('a stream object dropped in one run is open again in the next (a fresh host has it open)', () => {
+    const host = new WasiHost(config);
+    const out = call(host, 'wasi:cli/stdout', 'getStdout') as { blockingWriteAndFlush(b: Uint8Array): void; [Symbol.dispose](): void };
+    host.beginRun(input);
+    out[Symbol.dispose]();
+    expect(() => out.blockingWriteAndFlush(Buffer.from('x'))).toThrow();
+    host.endRun();
+    host.reset();
+    host.beginRun(input);
+    out.blockingWriteAndFlush(Buffer.from('again'));
+    expect(host.endRun().stdout.toString()).toBe('again');
+  });
+
   it('keepFsChanges keeps the file system and nothing else', () => {
     const host = new WasiHost({ ...config, keepFsChanges: true });
     host.state.mark();
