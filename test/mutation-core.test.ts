@@ -81,6 +81,15 @@ describe('restore core on hostile-ops (memory and table operations from stdin)',
   });
 });
 
+describe('restore statistics', () => {
+  it('chunksRestored counts what the reset copied back: none before the first run, at least a stored chunk and its spill chunk after', async () => {
+    const inst = await ReusableInstance.create(OPS);
+    const first = await inst.run(program(op(0x01, 3 * 4096, 1)));
+    expect(first.chunksRestored).toBe(0);
+    expect((await inst.run(program())).chunksRestored).toBeGreaterThanOrEqual(2);
+  });
+});
+
 describe('restore core on run-once commands', () => {
   it('state.wat: a private global, a grown page, a table slot set', async () => {
     await sameAsFresh(build('state'), [{}, {}, {}]);
