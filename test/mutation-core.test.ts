@@ -36,7 +36,7 @@ function rewriteInProcess(input: string | Uint8Array): NativePrepared {
   };
 }
 
-describe('restore core on hostile-ops (memory and table operations from stdin)', () => {
+describe('restore core on hostile-ops: memory and table operations from stdin', () => {
   it('stores at chunk and page boundaries, a static counter, a store past the end', async () => {
     const end = await startBytes();
     const r = await sameAsFresh(OPS, [
@@ -122,7 +122,7 @@ async function plantedAfterRestore(corrupt: (linker: CoreLinker) => void): Promi
   return e as RestoreError;
 }
 
-describe('verifyRestore names what a restore missed (planted bugs)', () => {
+describe('verifyRestore names what a restore missed: planted bugs', () => {
   const exportsOf = (linker: CoreLinker) => linker.instances[0]!.exports;
   const nameOf = (linker: CoreLinker, kind: 'globals' | 'tables') => linker.instances[0]!.info[kind][0]!;
 
@@ -148,6 +148,14 @@ describe('verifyRestore names what a restore missed (planted bugs)', () => {
       t.grow(1, exportsOf(l)._start);
     });
     expect(e.message).toMatch(/^table 0\.\S+ entry 2 differs from the snapshot after restore$/);
+  });
+
+  it('a table\'s virtual size not put back: it is one of the snapshot\'s globals, checked first', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const size = exportsOf(l)[l.instances[0]!.info.virtualTables[0]!.size] as WebAssembly.Global;
+      size.value = (size.value as number) + 1;
+    });
+    expect(e.message).toMatch(/^global 0\.\S+ is 3 after restore, the snapshot has 2$/);
   });
 
   it('a memory page written behind the dirty map', async () => {

@@ -173,7 +173,7 @@ describe('volume counters and limits', () => {
     expect(vol.bytes).toBe(1000);
   });
 
-  it('saved inode numbers (snapshot files) continue after the largest, and clear() keeps only the root', () => {
+  it('saved inode numbers of snapshot files continue after the largest, and clear keeps only the root', () => {
     const vol = new Volume(DEFAULT_LIMITS, () => 0n);
     expect(vol.alloc('file', 10n).ino).toBe(10n);
     expect(vol.alloc('file', 4n).ino).toBe(4n);

@@ -68,7 +68,7 @@ describe('WasiHost: a second run starts where the first did', () => {
     }
   });
 
-  it('a stream object dropped in one run is open again in the next (a fresh host has it open)', () => {
+  it('a stream object dropped in one run is open again in the next, as on a fresh host', () => {
     const host = new WasiHost(config);
     const out = call(host, 'wasi:cli/stdout', 'getStdout') as { blockingWriteAndFlush(b: Uint8Array): void; [Symbol.dispose](): void };
     host.beginRun(input);
@@ -107,7 +107,7 @@ describe('WasiHost registers its state with verifyRestore', () => {
     return host;
   };
 
-  it('the file system, checked after the reset (unless keepFsChanges)', () => {
+  it('the file system, checked after the reset, unless keepFsChanges', () => {
     for (const keepFsChanges of [false, true]) {
       const host = afterOneRun({ ...config, keepFsChanges });
       host.fs.lookup('/data/a.txt')!.mtime += 1n; // behind the journal
@@ -144,14 +144,14 @@ describe('HostState', () => {
     return { s, values, run };
   };
 
-  it('does nothing before mark()', () => {
+  it('does nothing before mark', () => {
     const { s, values } = state();
     values.a = 2;
     expect(() => s.verify()).not.toThrow();
     expect(() => s.runStarted('group')).not.toThrow();
   });
 
-  it('reset parts: compared at verify(), naming each key that differs', () => {
+  it('reset parts: compared at verify, naming each key that differs', () => {
     const { s, values } = state();
     s.mark();
     expect(() => s.verify()).not.toThrow();
@@ -175,7 +175,7 @@ describe('HostState', () => {
     expect(() => s.verify()).toThrow(/: k: missing \(snapshot 1\); a: not in .*; d: not in the snapshot \(now d\) \(and 3 more\)$/);
   });
 
-  it('run-start parts: the first start after mark() is the reference, checked only when a verify() armed it, once', () => {
+  it('run-start parts: the first start after mark is the reference, checked only when a verify armed it, once', () => {
     const { s, run } = state();
     s.mark();
     run.n = 5;
@@ -192,7 +192,7 @@ describe('HostState', () => {
     expect(() => s.runStarted('group')).not.toThrow();
   });
 
-  it('mark() takes a new reference and disarms', () => {
+  it('mark takes a new reference and disarms', () => {
     const { s, values, run } = state();
     s.mark();
     s.runStarted('group');
