@@ -1,25 +1,27 @@
-// The tests that exercise the restore core (glue state, snapshot, memory,
-// linker, host stdio/fs reset), at a reduced run count: Stryker runs the
-// covering tests once per mutant and stops at the first failure, so this set
-// has to stay fast, and it runs in the listed order (cheap unit tests first).
-// Used by `npm run mutation` (stryker.config.mjs).
+// The fast tests that kill mutants of one area of the restore core
+// (MUTATION_AREA, see stryker.config.mjs and scripts/mutation.sh). Stryker
+// runs the covering tests once per mutant and stops at the first failure, so
+// each set stays small and runs in the listed order (cheapest first).
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { defineConfig } from 'vitest/config';
 
-const FILES = [
-  'test/handles-glue-state.test.ts',
-  'test/handles.test.ts',
-  'test/host.test.ts',
-  'test/reuse.test.ts',
-  'test/conformance.test.ts',
-  'test/leakage.test.ts',
-  'test/faults.test.ts',
-  'test/growth.test.ts',
-];
+export const AREA_TESTS: Record<string, string[]> = {
+  // Tracked memory, linker, snapshot and the rewriter, rewritten in-process and uncached.
+  core: ['test/mutation-core.test.ts'],
+  rewrite: ['test/mutation-core.test.ts'],
+  // The volume's undo journal, as unit tests (milliseconds per mutant).
+  fs: ['test/mutation-fs-model.test.ts', 'test/mutation-volume.test.ts'],
+  // Host reset and the verifyRestore fingerprint, as units.
+  host: ['test/mutation-host.test.ts', 'test/mutation-volume.test.ts'],
+  glue: ['test/handles-glue-state.test.ts', 'test/handles.test.ts'],
+};
+
+const FILES = AREA_TESTS[process.env.MUTATION_AREA ?? 'core'];
+if (!FILES) throw new Error(`MUTATION_AREA must be one of ${Object.keys(AREA_TESTS).join(', ')}`);
 
 class ListedOrder extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const rank = (f: TestSpecification) => FILES.findIndex((name) => f.moduleId.endsWith(name));
+    const rank = (f: TestSpecification) => FILES!.findIndex((name) => f.moduleId.endsWith(name));
     return [...files].sort((a, b) => rank(a) - rank(b));
   }
 }
@@ -33,7 +35,6 @@ export default defineConfig({
     execArgv: ['--expose-gc'],
     globalSetup: ['test/global-setup.ts'],
     sequence: { sequencer: ListedOrder },
-    // Tests that repeat runs many times (reuse, growth) scale their counts by this.
     env: { REWIND_TEST_SCALE: '0.02' },
   },
 });

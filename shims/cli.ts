@@ -24,7 +24,7 @@ export interface RunIo {
 /** Collects output chunks; joined once at the end of a run. */
 class Capture {
   private chunks: Uint8Array[] = [];
-  private size = 0;
+  size = 0;
   truncated = false;
   constructor(private readonly limit: number, private readonly forward?: (chunk: Uint8Array) => void) {}
   write(bytes: Uint8Array): void {
@@ -94,6 +94,11 @@ export class Cli {
     this.stdinOffset = 0;
     this.out = new Capture(this.captureLimit, run.onStdout);
     this.err = new Capture(this.captureLimit, run.onStderr);
+  }
+
+  /** Where the run's stdio stands (verifyRestore): nothing read or captured yet at a run's start. */
+  get position(): { stdinOffset: number; stdout: number; stderr: number; truncated: boolean } {
+    return { stdinOffset: this.stdinOffset, stdout: this.out.size, stderr: this.err.size, truncated: this.out.truncated || this.err.truncated };
   }
 
   end(): { stdout: Buffer; stderr: Buffer; truncated: boolean } {

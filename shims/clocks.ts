@@ -19,6 +19,11 @@ export class Clocks {
     if (this.config !== 'real') this.virtualNs = this.config.virtual.startNs;
   }
 
+  /** The virtual clock's position (verifyRestore). */
+  get position(): bigint {
+    return this.virtualNs;
+  }
+
   monotonicNow(): bigint {
     if (this.config === 'real') return process.hrtime.bigint();
     const now = this.virtualNs;

@@ -6,6 +6,7 @@ import { Cli, type RunIo } from './cli.js';
 import { Clocks, type ClockConfig } from './clocks.js';
 import { createFilesystem } from './filesystem.js';
 import { createHttp, type HttpOptions } from './http/index.js';
+import { fields, fsFingerprint, HostState } from './host-state.js';
 import { createIo } from './io.js';
 import { Random, type RandomConfig } from './random.js';
 import { createSockets } from './sockets.js';
@@ -47,6 +48,8 @@ export type ImportObject = Record<string, Record<string, unknown>>;
 export class WasiHost {
   readonly fs: VirtualFs;
   readonly imports: ImportObject;
+  /** What verifyRestore compares with the snapshot (host-state.ts). */
+  readonly state = new HostState();
   private readonly io: ReturnType<typeof createIo>;
   private readonly cli: Cli;
   private readonly clocks: Clocks;
@@ -73,6 +76,11 @@ export class WasiHost {
       ...createSockets(),
       ...this.http.interfaces,
     };
+    // With keepFsChanges the file system is meant to move on from the snapshot.
+    if (!config.keepFsChanges) this.state.add('file system', 'reset', () => fsFingerprint(this.fs));
+    this.state.add('per-run state', 'host', () => fields({
+      clock: this.clocks.position, random: this.random.position, fsClock: this.fs.ticks, ...this.cli.position,
+    }));
     const wrapped = config.wrapImports ? config.wrapImports(table) : table;
     this.imports = new Proxy(wrapped, {
       get: (t, key) => (typeof key === 'string' ? t[key.replace(/@[^/]*$/, '')] : undefined),
@@ -87,8 +95,9 @@ export class WasiHost {
     this.clocks.reset();
     this.random.reset();
     this.fs.beginRun();
-    if (input.files) this.fs.applyFiles(input.files);
     this.cli.begin(input);
+    this.state.runStarted('host'); // before the run's own files move the file system clock
+    if (input.files) this.fs.applyFiles(input.files);
   }
 
   endRun() {

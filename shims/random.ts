@@ -26,6 +26,11 @@ export class Random {
     if (this.config !== 'crypto') this.state = BigInt(this.config.seed) & MASK;
   }
 
+  /** The seeded generator's position (verifyRestore). */
+  get position(): bigint {
+    return this.state;
+  }
+
   u64(): bigint {
     if (this.config === 'crypto') return randomBytes(8).readBigUInt64LE();
     this.state = (this.state + 0x9e3779b97f4a7c15n) & MASK;

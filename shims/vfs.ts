@@ -175,6 +175,11 @@ export class VirtualFs {
     }
   }
 
+  /** Timestamps drawn this run (virtual clock; verifyRestore). */
+  get ticks(): bigint {
+    return this.tick;
+  }
+
   /** Restarts the file system's virtual time; called before every run. */
   beginRun(): void {
     this.tick = 0n;

@@ -1,12 +1,13 @@
 // The snapshot of one instantiated component: memories, the modules' own
 // mutable globals (including the rewriter's virtual table sizes and
 // data-drop flags) and tables, and the glue's bindings. restore() puts all
-// of them back; memory work is proportional to the chunks a run dirtied,
+// of them back (the host rewinds its own state: shims/host.ts reset()); memory work is proportional to the chunks a run dirtied,
 // table work to the entries it added (or to the table, if it set entries).
 import type { CoreLinker } from './core/linker.js';
 import { RestoreError } from './errors.js';
 import { GlueState } from './glue/state.js';
 import type { GlueBindings } from './glue/patch.js';
+import type { WasiHost } from '../shims/host.js';
 
 interface Virtual { size: WebAssembly.Global; dirty: WebAssembly.Global; clear: (from: number, count: number) => void }
 interface TableImage { name: string; table: WebAssembly.Table; entries: unknown[]; virtual: Virtual | null }
@@ -16,7 +17,9 @@ export class StateSnapshot {
   private readonly tables: TableImage[] = [];
   private readonly glue: GlueState;
 
-  constructor(private readonly linker: CoreLinker, bindings: GlueBindings) {
+  /** `host`: the instance's WASI host, whose state verify() also checks (its reference is taken now). */
+  constructor(private readonly linker: CoreLinker, bindings: GlueBindings, private readonly host?: WasiHost) {
+    host?.state.mark();
     for (const m of linker.memories) m.snapshot();
     // Tables only change at run time if some module has table-writing
     // instructions; otherwise their post-instantiation contents are final.
@@ -51,8 +54,9 @@ export class StateSnapshot {
     return chunks;
   }
 
-  /** Full check that everything the snapshot covers equals it (tests and `verifyRestore`). */
+  /** Full check that everything the snapshot covers equals it (tests and `verifyRestore`); call after the host's reset. */
   verify(): void {
+    this.host?.state.verify();
     for (const m of this.linker.memories) m.verify();
     for (const { name, global, value } of this.globals) {
       if (!Object.is(global.value, value)) throw new RestoreError(`global ${name} is ${global.value} after restore, the snapshot has ${value}`);

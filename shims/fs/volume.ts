@@ -32,6 +32,11 @@ export class Volume {
     this.root = this.alloc('dir');
   }
 
+  /** Counters a rollback rewinds, and the undo entries not yet rolled back (verifyRestore). */
+  get usage(): { nextIno: bigint; bytes: number; entries: number; journal: number } {
+    return { nextIno: this.nextIno, bytes: this.bytes, entries: this.entries, journal: this.journal.size };
+  }
+
   get changed(): boolean {
     return this.journal.size > 0 || this.nextIno !== this.mark.nextIno;
   }

@@ -48,7 +48,7 @@ export function instantiateComponent(prepared: ComponentPrepared, input: Backend
     else live.initOutput = runInit(options, linker, host, bindings, probe);
     live.warnings = probe?.warnings(options) ?? [];
     live.afterRestore = afterRestoreHook(options, linker, host, bindings);
-    live.snapshot = new StateSnapshot(linker, bindings);
+    live.snapshot = new StateSnapshot(linker, bindings, host);
   }
   return live;
 }

@@ -60,7 +60,7 @@ export function instantiateNative(prepared: NativePrepared, input: BackendInput)
     }
     live.warnings = probe?.warnings(options) ?? [];
     live.afterRestore = afterRestoreHook(options, linker, host, NO_GLUE);
-    live.snapshot = new StateSnapshot(linker, NO_GLUE);
+    live.snapshot = new StateSnapshot(linker, NO_GLUE, host);
   }
   return live;
 }

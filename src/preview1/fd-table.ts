@@ -72,6 +72,15 @@ export class FdTable {
     this.changed = false;
   }
 
+  /** The table as a guest can observe it, number by number (verifyRestore). */
+  describe(): Map<string, string> {
+    const out = new Map<string, string>([['(free)', this.free.join(',')], ['(highest)', String(this.highest)]]);
+    for (const [fd, e] of this.used) {
+      out.set(`fd ${fd}`, e.kind === 'file' ? `file position=${e.position} append=${e.append} nonblock=${e.nonblock}` : e.kind === 'dir' ? `dir preopen=${e.preopen}` : e.kind);
+    }
+    return out;
+  }
+
   push(entry: Entry): number {
     if (this.used.size >= MAX_OPEN) throw E.MFILE;
     const fd = this.free.length ? this.free.pop()! : ++this.highest;

@@ -26,9 +26,10 @@ export class Preview1 {
   readonly imports: Record<string, Record<string, HostFn>>;
 
   /** `imports`: the host's import object, or a view of it (the init probe counts calls through it). */
-  constructor(host: WasiHost, imports: ImportObject = host.imports) {
+  constructor(private readonly host: WasiHost, imports: ImportObject = host.imports) {
     const p2 = p2Of(imports);
     this.ctx = { mem: UNBOUND, fds: new FdTable(p2), p2 };
+    host.state.add('preview1 descriptor table', 'preview1', () => this.ctx.fds.describe());
     const calls: Record<string, HostFn> = {
       ...argsEnv(this.ctx), ...clock(this.ctx), ...fdIo(this.ctx), ...fdMeta(this.ctx),
       ...readdir(this.ctx), ...path(this.ctx), ...poll(this.ctx), ...proc(this.ctx),
@@ -54,6 +55,7 @@ export class Preview1 {
   /** The descriptor table of a fresh instance; call after the host's beginRun. */
   beginRun(): void {
     this.ctx.fds.rebuild();
+    this.host.state.runStarted('preview1');
   }
 
   /** The volume was replaced (a snapshot file): descriptors must be opened anew at the next run. */

@@ -1,0 +1,191 @@
+// The restore core end to end on small wasip1 guests, with the rewrite done
+// in this process and never cached (prepare() is replaced below): the
+// rewriter (src/rewrite), the tracked memory (src/memory), the linker and the
+// state snapshot all run as this process loaded them, so a change to any of
+// them (a mutant, under `npm run mutation`) shows in these runs. Every run on
+// the reused instance (verifyRestore on) is compared with a fresh instance of
+// the unmodified module.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { ReusableInstance, RestoreError } from '../src/index.js';
+import type { Live } from '../src/backend/live.js';
+import type { CoreLinker } from '../src/core/linker.js';
+import type { NativePrepared, Prepared } from '../src/prepare.js';
+import { CHUNKS_PER_PAGE, PAGE } from '../src/rewrite/info.js';
+import { rewriteModule } from '../src/rewrite/instrument.js';
+import { build, op, OPS, program, sameAsFresh, startBytes } from './support/hostile-ops.js';
+
+// One rewrite per module and test file run (a mutant stays the same for the whole run).
+const prepared = new Map<string | Uint8Array, NativePrepared>();
+
+vi.mock('../src/prepare.js', async (original) => ({
+  ...(await original<typeof import('../src/prepare.js')>()),
+  prepare: async (input: string | Uint8Array): Promise<Prepared> => prepared.get(input) ?? prepared.set(input, rewriteInProcess(input)).get(input)!,
+}));
+
+function rewriteInProcess(input: string | Uint8Array): NativePrepared {
+  const bytes = new Uint8Array(typeof input === 'string' ? readFileSync(input) : input);
+  const plain = new WebAssembly.Module(bytes);
+  const rewritten = rewriteModule(bytes);
+  return {
+    kind: 'preview1',
+    hash: 'uncached',
+    rewound: { module: new WebAssembly.Module(new Uint8Array(rewritten.bytes)), info: rewritten.info },
+    plain,
+    imports: WebAssembly.Module.imports(plain).filter((i) => i.module === 'wasi_snapshot_preview1').map((i) => i.name),
+  };
+}
+
+describe('restore core on hostile-ops: memory and table operations from stdin', () => {
+  it('stores at chunk and page boundaries, a static counter, a store past the end', async () => {
+    const end = await startBytes();
+    const r = await sameAsFresh(OPS, [
+      program(op(0x61), op(0x01, 4095, 1), op(0x02, 4096, 2), op(0x03, 65534, 3), op(0x04, 8188, 1, 2)),
+      program(op(0x61), op(0x11, 4095), op(0x12, 4096), op(0x13, 65534), op(0x14, 8188)),
+      program(op(0x61), op(0x05, 12288, 9), op(0x06, 100, 5), op(0x07, 20000, 7), op(0x08, 30000, 8)),
+      program(op(0x61), op(0x15, 12288), op(0x16, 100), op(0x17, 20000), op(0x18, 30000), op(0x19, 30000)),
+      program(op(0x61), op(0x01, end, 0)),
+      program(op(0x61)),
+    ]);
+    expect(r[5]!.stdout).toBe('01000000');
+  });
+
+  it('memory.grow, size, fill, copy, init and data.drop', async () => {
+    const end = await startBytes();
+    await sameAsFresh(OPS, [
+      program(op(0x31, 1), op(0x32), op(0x01, end + 10, 77), op(0x11, end + 10)),
+      program(op(0x32), op(0x11, end + 10)),
+      program(op(0x31, 2), op(0x21, end + 5000, 0xab, 70000), op(0x12, end + 60000)),
+      program(op(0x31, 1), op(0x12, end + 5000)),
+      program(op(0x22, 40000, 100, 5000), op(0x23, 50000, 2, 8), op(0x24), op(0x12, 50000)),
+      program(op(0x23, 50000, 0, 16), op(0x12, 50004)),
+      program(op(0x31, 5), op(0x31, 0), op(0x32)),
+      program(op(0x41, 64, 5), op(0x42, 64, 3), op(0x43, 64, 8, 1), op(0x44, 64), op(0x45, 64)),
+      program(op(0x44, 64)),
+    ]);
+  });
+
+  it('table.grow, set, fill, copy, init, elem.drop and calls through the tables', async () => {
+    await sameAsFresh(OPS, [
+      program(op(0x52), op(0x53, 0), op(0x55, 1)),
+      program(op(0x51, 3), op(0x52), op(0x54, 3), op(0x55, 3), op(0x53, 4)),
+      program(op(0x52), op(0x53, 3), op(0x55, 3)),
+      program(op(0x56, 0, 2), op(0x55, 0), op(0x55, 1)),
+      program(op(0x55, 0), op(0x53, 1)),
+      program(op(0x51, 2), op(0x56, 2, 2), op(0x57, 3, 1), op(0x53, 2), op(0x53, 3)),
+      program(op(0x59, 0, 0, 2), op(0x55, 0), op(0x5a), op(0x59, 0, 0, 0), op(0x59, 1, 0, 1)),
+      program(op(0x59, 0, 1, 1), op(0x55, 0)),
+      program(op(0x58, 0, 1, 1), op(0x5b, 0, 0, 2), op(0x5c, 0), op(0x5c, 1)),
+      program(op(0x5c, 0), op(0x53, 0)),
+    ]);
+  });
+});
+
+describe('restore statistics', () => {
+  it('chunksRestored counts what the reset copied back: none before the first run, at least a stored chunk and its spill chunk after', async () => {
+    const inst = await ReusableInstance.create(OPS);
+    const first = await inst.run(program(op(0x01, 3 * 4096, 1)));
+    expect(first.chunksRestored).toBe(0);
+    expect((await inst.run(program())).chunksRestored).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('restore core on run-once commands', () => {
+  it('state.wat: a private global, a grown page, a table slot set', async () => {
+    await sameAsFresh(build('state'), [{}, {}, {}]);
+  });
+
+  it('hostile-elem-drop.wat: a dropped element segment comes back', async () => {
+    await sameAsFresh(build('hostile-elem-drop'), [{}, {}, {}]);
+  });
+
+  it('grow.c and counter.c: heap growth and static data', async () => {
+    await sameAsFresh(build('grow'), [{ args: ['3'] }, { args: ['1'] }, { args: ['5'] }]);
+    await sameAsFresh(build('counter'), [{}, {}, {}]);
+  });
+});
+
+/** A reused state.wat whose next restore is followed by `corrupt` (a restore that misses something). */
+async function plantedAfterRestore(corrupt: (linker: CoreLinker) => void): Promise<RestoreError> {
+  const inst = await ReusableInstance.create(build('state'), { verifyRestore: true });
+  await inst.run();
+  const { snapshot } = (inst as unknown as { live: Live }).live;
+  const linker = (snapshot as unknown as { linker: CoreLinker }).linker;
+  const restore = snapshot!.restore.bind(snapshot);
+  snapshot!.restore = () => {
+    const chunks = restore();
+    corrupt(linker);
+    return chunks;
+  };
+  const e = await inst.run().then(() => null, (err: unknown) => err);
+  expect(e).toBeInstanceOf(RestoreError);
+  return e as RestoreError;
+}
+
+describe('verifyRestore names what a restore missed: planted bugs', () => {
+  const exportsOf = (linker: CoreLinker) => linker.instances[0]!.exports;
+  const nameOf = (linker: CoreLinker, kind: 'globals' | 'tables') => linker.instances[0]!.info[kind][0]!;
+
+  it('a global not put back', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const g = exportsOf(l)[nameOf(l, 'globals')] as WebAssembly.Global;
+      g.value = (g.value as number) + 1;
+    });
+    expect(e.message).toMatch(/^global 0\.\S+ is \d+ after restore, the snapshot has \d+$/);
+  });
+
+  it('a table entry not put back', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const t = exportsOf(l)[nameOf(l, 'tables')] as WebAssembly.Table;
+      t.set(1, exportsOf(l)._start);
+    });
+    expect(e.message).toMatch(/^table 0\.\S+ entry 1 differs from the snapshot after restore$/);
+  });
+
+  it('a table entry above the snapshot size left set', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const t = exportsOf(l)[nameOf(l, 'tables')] as WebAssembly.Table;
+      t.grow(1, exportsOf(l)._start);
+    });
+    expect(e.message).toMatch(/^table 0\.\S+ entry 2 differs from the snapshot after restore$/);
+  });
+
+  it('a table\'s virtual size not put back: it is one of the snapshot\'s globals, checked first', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const size = exportsOf(l)[l.instances[0]!.info.virtualTables[0]!.size] as WebAssembly.Global;
+      size.value = (size.value as number) + 1;
+    });
+    expect(e.message).toMatch(/^global 0\.\S+ is 3 after restore, the snapshot has 2$/);
+  });
+
+  it('a memory page written behind the dirty map', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const bytes = new Uint8Array(l.memories[0]!.memory!.buffer);
+      bytes[5] = bytes[5]! ^ 1;
+    });
+    expect(e.message).toBe('memory page 0 differs from the snapshot after restore (an untracked write)');
+  });
+
+  it('a page above the snapshot size not zeroed', async () => {
+    const e = await plantedAfterRestore((l) => {
+      const m = l.memories[0]!;
+      const bytes = new Uint8Array(m.memory!.buffer);
+      bytes[m.snapshotImage.length + 1] = 9;
+    });
+    expect(e.message).toMatch(/^memory page \d+ above the snapshot size is not zero after restore$/);
+  });
+
+  it('the virtual memory size not put back', async () => {
+    const e = await plantedAfterRestore((l) => {
+      l.memories[0]!.vpages.value += 1;
+    });
+    expect(e.message).toMatch(/^memory size is (\d+) pages after restore, the snapshot has \d+$/);
+  });
+
+  it('a dirty mark left in the map', async () => {
+    const e = await plantedAfterRestore((l) => {
+      new Uint8Array(l.memories[0]!.mapMemory.buffer)[3 * CHUNKS_PER_PAGE] = 1;
+    });
+    expect(e.message).toBe('dirty map not cleared after restore');
+  });
+});
