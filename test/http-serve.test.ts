@@ -2,33 +2,16 @@
 // component's incoming-handler, one call per request under the reset policy.
 // A reused instance must answer exactly as a fresh instance per request, and
 // hostile clients (huge or lying bodies, disconnects) cost their own request.
-import { connect } from 'node:net';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RewindPool } from '../src/index.js';
 import { serve, type ServeOptions } from '../src/serve/server.js';
 import { spawnServe } from '../src/serve/spawn.js';
+import { raw, statusLines } from './support/raw-http.js';
 
 const build = (name: string) => join(import.meta.dirname, 'fixtures', 'build', `${name}.wasm`);
 
-/** Sends raw bytes, then collects everything until the server closes the connection (or `ms` pass). */
-function raw(port: number, chunks: (string | Buffer)[], o: { ms?: number; destroyAfterMs?: number } = {}): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let data = '';
-    socket.on('data', (d) => (data += d.toString('latin1')));
-    socket.on('error', () => {});
-    const done = () => resolve(data);
-    socket.on('close', done);
-    socket.on('connect', () => {
-      for (const c of chunks) socket.write(c);
-      if (o.destroyAfterMs !== undefined) setTimeout(() => socket.destroy(), o.destroyAfterMs);
-    });
-    setTimeout(() => { socket.destroy(); done(); }, o.ms ?? 5000);
-  });
-}
-const statusLines = (text: string) => text.match(/^HTTP\/1\.1 \d{3}/gm) ?? [];
 
 async function start(name: string, options: Partial<ServeOptions> = {}) {
   const logged: string[] = [];

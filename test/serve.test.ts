@@ -9,27 +9,10 @@ import { loadTest } from '../src/bench/load.js';
 import type { RewindPool } from '../src/index.js';
 import { serve } from '../src/serve/server.js';
 import { spawnServe } from '../src/serve/spawn.js';
+import { raw, statusLines } from './support/raw-http.js';
 
 const build = (name: string) => join(import.meta.dirname, 'fixtures', 'build', `${name}.wasm`);
 
-/** Sends raw bytes, then collects everything until the server closes the connection (or `ms` pass). */
-function raw(port: number, chunks: (string | Buffer)[], o: { ms?: number; destroyAfterMs?: number } = {}): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let data = '';
-    socket.on('data', (d) => (data += d.toString('latin1')));
-    socket.on('error', () => {});
-    const done = () => resolve(data);
-    socket.on('close', done);
-    socket.on('connect', () => {
-      for (const c of chunks) socket.write(c);
-      if (o.destroyAfterMs !== undefined) setTimeout(() => socket.destroy(), o.destroyAfterMs);
-    });
-    setTimeout(() => { socket.destroy(); done(); }, o.ms ?? 5000);
-  });
-}
-
-const statusLines = (text: string) => text.match(/^HTTP\/1\.1 \d{3}/gm) ?? [];
 
 describe('rewind serve', () => {
   let server: Server;

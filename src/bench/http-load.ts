@@ -5,10 +5,10 @@
 // (strategy reinstantiate), and jco's way: preview2-shim's HTTPServer with a
 // fresh instance per request, and with one shared instance.
 // Bounded: LOAD_SECONDS per server (default 5) after a 1 s warm-up.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { spawnServe } from '../serve/spawn.js';
+import { spawnListening, spawnServe } from '../serve/spawn.js';
 
 export interface HttpLoadRow {
   server: string;
@@ -45,18 +45,8 @@ function cpuMs(pid: number | undefined): number | null {
 }
 
 /** Starts preview2-shim's HTTPServer in a child process; resolves once it listens. */
-async function spawnJco(file: string, mode: 'shared' | 'fresh'): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...jcoServer, file, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`the jco server exited with ${code}`)));
-  });
-  return { url, child };
+function spawnJco(file: string, mode: 'shared' | 'fresh'): Promise<{ url: string; child: ChildProcess }> {
+  return spawnListening('the jco server', [...jcoServer, file, mode]);
 }
 
 export async function httpLoad(file: string, o: { seconds: number; connections?: number; workers?: number } = { seconds: 5 }): Promise<HttpLoadRow[]> {

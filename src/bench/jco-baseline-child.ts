@@ -9,7 +9,7 @@ import { deserialize } from 'node:v8';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { Tree } from '../../shims/vfs.js';
 import { prepareComponent } from '../prepare.js';
-import { summarise } from './stats.js';
+import { timeFreshRuns } from './stats.js';
 import type { Workload } from './measure.js';
 
 /** preview2-shim's wasi:cli/exit calls process.exit; here it ends the run instead of the process. */
@@ -50,17 +50,7 @@ async function measure(w: Workload & { runs: number }) {
     return t1 - t0;
   };
 
-  for (let i = 0; i < Math.min(20, w.runs); i++) once();
-  const latencies: number[] = [];
-  const instantiations: number[] = [];
-  const start = performance.now();
-  for (let i = 0; i < w.runs; i++) {
-    const t0 = performance.now();
-    instantiations.push(once());
-    latencies.push(performance.now() - t0);
-  }
-  const total = performance.now() - start;
-  return { program: w.program, ...summarise(latencies, instantiations, total), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+  return { program: w.program, ...timeFreshRuns(w.runs, once), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 };
 }
 
 function findExit(e: unknown): GuestExit | undefined {

@@ -9,7 +9,7 @@ import { WASI } from 'node:wasi';
 import type { Tree } from '../../shims/vfs.js';
 import { readInput } from '../load.js';
 import type { Workload } from './measure.js';
-import { summarise } from './stats.js';
+import { timeFreshRuns } from './stats.js';
 
 function materialise(tree: Tree, dir = mkdtempSync(join(tmpdir(), 'rewind-bench-'))): string {
   for (const [name, value] of Object.entries(tree)) {
@@ -43,17 +43,7 @@ async function measure(w: Workload & { runs: number }) {
       closeSync(stdin);
     }
   };
-  for (let i = 0; i < Math.min(20, w.runs); i++) once();
-  const latencies: number[] = [];
-  const instantiations: number[] = [];
-  const start = performance.now();
-  for (let i = 0; i < w.runs; i++) {
-    const t0 = performance.now();
-    instantiations.push(once());
-    latencies.push(performance.now() - t0);
-  }
-  const total = performance.now() - start;
-  return { program: w.program, ...summarise(latencies, instantiations, total), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+  return { program: w.program, ...timeFreshRuns(w.runs, once), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 };
 }
 
 let line: string;

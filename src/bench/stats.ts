@@ -18,3 +18,20 @@ export function summarise(latenciesMs: number[], resetMs: number[], totalMs: num
     meanResetMs: resetMs.reduce((a, b) => a + b, 0) / Math.max(1, resetMs.length),
   };
 }
+
+/**
+ * A fresh-instance baseline's timed loop: 20 warm-up runs, then `runs` runs
+ * of `once` (which returns its instantiation time), summarised.
+ */
+export function timeFreshRuns(runs: number, once: () => number): Summary {
+  for (let i = 0; i < Math.min(20, runs); i++) once();
+  const latencies: number[] = [];
+  const instantiations: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    instantiations.push(once());
+    latencies.push(performance.now() - t0);
+  }
+  return summarise(latencies, instantiations, performance.now() - start);
+}

@@ -5,8 +5,13 @@ import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../../bin/rewind.js', import.meta.url));
 
-export async function spawnServe(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [bin, 'serve', ...args, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+export function spawnServe(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  return spawnListening('rewind serve', [bin, 'serve', ...args, '--port', '0']);
+}
+
+/** Starts `node ...nodeArgs`; resolves once it prints "listening on URL". */
+export async function spawnListening(name: string, nodeArgs: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -14,7 +19,7 @@ export async function spawnServe(args: string[]): Promise<{ url: string; child: 
       const m = /listening on (\S+)/.exec(out);
       if (m) resolve(m[1]!);
     });
-    child.on('exit', (code) => reject(new Error(`rewind serve exited with ${code}`)));
+    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}`)));
   });
   return { url, child };
 }
