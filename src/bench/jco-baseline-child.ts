@@ -5,11 +5,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deserialize } from 'node:v8';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { Tree } from '../../shims/vfs.js';
 import { prepareComponent } from '../prepare.js';
-import { timeFreshRuns } from './stats.js';
+import { answerParent, timeFreshRuns } from './stats.js';
 import type { Workload } from './measure.js';
 
 /** preview2-shim's wasi:cli/exit calls process.exit; here it ends the run instead of the process. */
@@ -62,13 +61,5 @@ const exit = process.exit.bind(process);
 process.exit = ((code?: number) => {
   throw new GuestExit(code ?? 0);
 }) as typeof process.exit;
-let line: string;
-try {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  line = JSON.stringify(await measure(deserialize(Buffer.concat(chunks)) as Workload & { runs: number }));
-} catch (e) {
-  line = JSON.stringify({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
-}
-process.stderr.write(`${line}\n`);
+await answerParent<Workload & { runs: number }>(measure);
 exit(0); // preview2-shim's I/O worker would keep the process alive

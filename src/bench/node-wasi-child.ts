@@ -4,12 +4,11 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deserialize } from 'node:v8';
 import { WASI } from 'node:wasi';
 import type { Tree } from '../../shims/vfs.js';
 import { readInput } from '../load.js';
 import type { Workload } from './measure.js';
-import { timeFreshRuns } from './stats.js';
+import { answerParent, timeFreshRuns } from './stats.js';
 
 function materialise(tree: Tree, dir = mkdtempSync(join(tmpdir(), 'rewind-bench-'))): string {
   for (const [name, value] of Object.entries(tree)) {
@@ -46,12 +45,4 @@ async function measure(w: Workload & { runs: number }) {
   return { program: w.program, ...timeFreshRuns(w.runs, once), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 };
 }
 
-let line: string;
-try {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  line = JSON.stringify(await measure(deserialize(Buffer.concat(chunks)) as Workload & { runs: number }));
-} catch (e) {
-  line = JSON.stringify({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
-}
-process.stderr.write(`${line}\n`);
+await answerParent<Workload & { runs: number }>(measure);

@@ -35,3 +35,21 @@ export function timeFreshRuns(runs: number, once: () => number): Summary {
   }
   return summarise(latencies, instantiations, performance.now() - start);
 }
+
+/**
+ * The protocol of a baseline child process: a serialized workload on stdin,
+ * one JSON line (the measurement, or `{ error }`) on stderr, since the
+ * program under test owns stdout.
+ */
+export async function answerParent<W>(measure: (w: W) => Promise<unknown>): Promise<void> {
+  const { deserialize } = await import('node:v8');
+  let line: string;
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    line = JSON.stringify(await measure(deserialize(Buffer.concat(chunks)) as W));
+  } catch (e) {
+    line = JSON.stringify({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+  }
+  process.stderr.write(`${line}\n`);
+}

@@ -14,7 +14,7 @@ import { ConsoleStdout, Directory, File, OpenFile, PreopenDirectory, WASI, type 
 import type { Tree } from '../../shims/vfs.js';
 import { readInput, wasmKind } from '../load.js';
 import type { Measurement, Workload } from './measure.js';
-import { summarise } from './stats.js';
+import { timeFreshRuns } from './stats.js';
 
 export const SHIM_MODE = 'fresh browser_wasi_shim instance per run';
 export const NODE_WASI_MODE = 'fresh node:wasi instance per run';
@@ -73,17 +73,7 @@ export async function measureBrowserShim(w: Workload, runs: number): Promise<Bas
     return t1 - t0;
   };
   try {
-    for (let i = 0; i < Math.min(20, runs); i++) once();
-    const latencies: number[] = [];
-    const instantiations: number[] = [];
-    const start = performance.now();
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      instantiations.push(once());
-      latencies.push(performance.now() - t0);
-    }
-    const total = performance.now() - start;
-    return { measurement: { program: w.program, mode: SHIM_MODE, ...summarise(latencies, instantiations, total), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 } };
+    return { measurement: { program: w.program, mode: SHIM_MODE, ...timeFreshRuns(runs, once), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 } };
   } catch (e) {
     return { skipped: { program: w.program, mode: SHIM_MODE, reason: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } };
   }
