@@ -2,7 +2,7 @@
 // strategy from an unfaithful one, against fresh instances, on real programs.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { benchStrategies, firstDifference, strategiesTable } from '../src/bench/strategies.js';
+import { benchStrategies, firstDifference, rowName, strategiesTable } from '../src/bench/strategies.js';
 import { fixture } from './helpers.js';
 
 const built = (name: string) => join(import.meta.dirname, 'fixtures', 'build', `${name}.wasm`);
@@ -10,8 +10,10 @@ const built = (name: string) => join(import.meta.dirname, 'fixtures', 'build', `
 describe('bench --strategies', () => {
   it('a C command: snapshot and fresh instances are identical, reuse without reset traps on call 2, guest reset is skipped', async () => {
     const rows = await benchStrategies({ file: fixture('hello'), options: {}, inputs: [{}], calls: 10 });
-    const by = Object.fromEntries(rows.map((r) => [r.strategy, r]));
+    const by = Object.fromEntries(rows.map((r) => [rowName(r), r]));
     expect(by.snapshot!.fidelity).toBe('identical');
+    // A command's second entry on one instance trips its run-once guard unless rewound first.
+    for (const policy of ['every=2', 'on-trap', 'never']) expect(by[`snapshot, reset ${policy}`]!.fidelity, policy).toMatch(/^call 2: trap: /);
     expect(by.reinstantiate!.fidelity).toBe('identical');
     expect(by.none!.fidelity).toMatch(/^call 2: trap: /);
     expect(by.guest!.skipped).toMatch(/wasi-rewind:reset/);
@@ -24,9 +26,11 @@ describe('bench --strategies', () => {
 
   it('a guest without a run-once guard: reuse without reset differs in its output, with the byte named', async () => {
     const rows = await benchStrategies({ file: built('state'), options: {}, inputs: [{}], calls: 4 });
-    const none = rows.find((r) => r.strategy === 'none')!;
-    expect(none.fidelity).toMatch(/^call 2: stdout byte 2: "2/);
-    expect(rows.find((r) => r.strategy === 'snapshot')!.fidelity).toBe('identical');
+    const by = Object.fromEntries(rows.map((r) => [rowName(r), r]));
+    expect(by.none!.fidelity).toMatch(/^call 2: stdout byte 2: "2/);
+    expect(by.snapshot!.fidelity).toBe('identical');
+    // The policies keep the instance's state for 1 (every 2) or all (on-trap, never: no trap here) later calls.
+    for (const policy of ['every=2', 'on-trap', 'never']) expect(by[`snapshot, reset ${policy}`]!.fidelity, policy).toMatch(/^call 2: stdout byte 2: "2/);
   });
 
   it('a component with a reset export: the guest strategy is measured and compared too', async () => {

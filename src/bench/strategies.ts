@@ -1,7 +1,8 @@
 // `rewind bench --strategies`: one program, one input set, every way of
 // getting a clean instance for the next call side by side: host snapshot,
 // the guest's own reset (when the component exports one), a fresh instance
-// per call, and reuse without any reset. Per strategy: creation time, call
+// per call, reuse without any reset, and the snapshot under each reset
+// policy other than 'always' (rewind every N calls, only after a trap, never). Per strategy: creation time, call
 // latency p50/p99 (reset included, after a warm-up), reset cost, process
 // memory growth over the timed calls, and fidelity: each
 // call's outcome compared with the same input on a fresh instance of its
@@ -14,10 +15,13 @@ import type { benchFlags } from '../cli/flags.js';
 import { BenchError, WrongWorldError } from '../errors.js';
 import { ReusableInstance, type RunResult } from '../instance.js';
 import type { CreateOptions, RunOptions, Strategy } from '../options.js';
+import { formatPolicy, type ResetPolicy } from '../reactor/policy.js';
 import { summarise } from './stats.js';
 
 export interface StrategyRow {
   strategy: Strategy;
+  /** The reset policy, when not 'always' (snapshot rows only). */
+  policy?: string;
   /** Why the strategy was not measured (e.g. no reset export). */
   skipped?: string;
   calls?: number;
@@ -39,7 +43,19 @@ export interface StrategiesInput {
   calls: number;
 }
 
-const ORDER: Strategy[] = ['snapshot', 'guest', 'reinstantiate', 'none'];
+interface Plan { strategy: Strategy; reset?: ResetPolicy }
+const PLANS: Plan[] = [
+  { strategy: 'snapshot' },
+  { strategy: 'snapshot', reset: { every: 2 } },
+  { strategy: 'snapshot', reset: 'on-trap' },
+  { strategy: 'snapshot', reset: 'never' },
+  { strategy: 'guest' },
+  { strategy: 'reinstantiate' },
+  { strategy: 'none' },
+];
+
+/** A row's name: the strategy, and its reset policy when not the default. */
+export const rowName = (r: StrategyRow) => (r.policy ? `${r.strategy}, reset ${r.policy}` : r.strategy);
 const DETERMINISTIC: CreateOptions = { clock: { virtual: {} }, random: { seed: 1 } };
 
 interface Outcome { exitCode: number | null; stdout: string; stderr: string; trap?: string }
@@ -64,28 +80,30 @@ export function firstDifference(want: Outcome, got: Outcome): string | null {
   return null;
 }
 
-function planFor(strategy: Strategy, options: CreateOptions): CreateOptions {
+function planFor({ strategy, reset }: Plan, options: CreateOptions): CreateOptions {
   // init and afterRestore are snapshot features; the other strategies run the program as it is.
   const { init, afterRestore, ...plain } = options;
-  return { ...(strategy === 'snapshot' ? options : plain), ...DETERMINISTIC, strategy };
+  return { ...(strategy === 'snapshot' ? options : plain), ...DETERMINISTIC, strategy, ...(reset ? { reset } : {}) };
 }
 
 export async function benchStrategies(input: StrategiesInput): Promise<StrategyRow[]> {
   const oracle: Outcome[] = [];
   for (const run of input.inputs) {
-    const fresh = await ReusableInstance.create(input.file, planFor('reinstantiate', input.options));
+    const fresh = await ReusableInstance.create(input.file, planFor({ strategy: 'reinstantiate' }, input.options));
     oracle.push(outcome(fresh.runSync(run)));
   }
   const rows: StrategyRow[] = [];
   const gc = (globalThis as { gc?: () => void }).gc;
   const warm = Math.min(50, Math.ceil(input.calls / 5));
-  for (const strategy of ORDER) {
+  for (const plan of PLANS) {
+    const { strategy } = plan;
+    const name = plan.reset ? { strategy, policy: formatPolicy(plan.reset) } : { strategy };
     let inst: ReusableInstance;
     const t0 = performance.now();
     try {
-      inst = await ReusableInstance.create(input.file, planFor(strategy, input.options));
+      inst = await ReusableInstance.create(input.file, planFor(plan, input.options));
     } catch (e) {
-      if (e instanceof WrongWorldError) { rows.push({ strategy, skipped: e.message }); continue; }
+      if (e instanceof WrongWorldError) { rows.push({ ...name, skipped: e.message }); continue; }
       throw e;
     }
     const createMs = performance.now() - t0;
@@ -117,7 +135,7 @@ export async function benchStrategies(input: StrategiesInput): Promise<StrategyR
     gc?.();
     const after = process.memoryUsage();
     rows.push({
-      strategy, calls: s.runs, createMs, p50Ms: s.p50Ms, p99Ms: s.p99Ms, meanResetMs: s.meanResetMs,
+      ...name, calls: s.runs, createMs, p50Ms: s.p50Ms, p99Ms: s.p99Ms, meanResetMs: s.meanResetMs,
       rssDeltaMiB: (after.rss - before.rss) / 2 ** 20, heapDeltaMiB: (after.heapUsed - before.heapUsed) / 2 ** 20,
       fidelity: fidelity ?? 'identical',
     });
@@ -128,8 +146,8 @@ export async function benchStrategies(input: StrategiesInput): Promise<StrategyR
 export function strategiesTable(rows: StrategyRow[]): string {
   const head = ['strategy', 'calls', 'create ms', 'p50 ms', 'p99 ms', 'reset ms', 'RSS +MiB', 'heap +MiB', 'fidelity vs fresh instance'];
   const body = rows.map((r) => r.skipped
-    ? [r.strategy, '-', '-', '-', '-', '-', '-', '-', `skipped: ${r.skipped}`]
-    : [r.strategy, String(r.calls), r.createMs!.toFixed(1), r.p50Ms!.toFixed(4), r.p99Ms!.toFixed(4), r.meanResetMs!.toFixed(4), r.rssDeltaMiB!.toFixed(1), r.heapDeltaMiB!.toFixed(1), r.fidelity!]);
+    ? [rowName(r), '-', '-', '-', '-', '-', '-', '-', `skipped: ${r.skipped}`]
+    : [rowName(r), String(r.calls), r.createMs!.toFixed(1), r.p50Ms!.toFixed(4), r.p99Ms!.toFixed(4), r.meanResetMs!.toFixed(4), r.rssDeltaMiB!.toFixed(1), r.heapDeltaMiB!.toFixed(1), r.fidelity!]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
   return `${[line(head), ...body.map(line)].join('\n')}\n`;
