@@ -19,24 +19,29 @@ const src = join(import.meta.dirname, '..', 'test', 'fixtures', 'js');
 const wasiWit = join(dirname(fileURLToPath(import.meta.resolve('@bytecodealliance/jco'))), '..', 'lib', 'wit', 'builtin', '0.2.12');
 
 const stale = (out, inputs) => !existsSync(out) || inputs.some((i) => statSync(i).mtimeMs > statSync(out).mtimeMs);
-for (const file of readdirSync(src).filter((f) => f.endsWith('.js'))) {
+const todo = readdirSync(src).filter((f) => f.endsWith('.js')).map((file) => {
   const source = join(src, file);
   const own = join(src, `${basename(file, '.js')}.wit`);
   const world = existsSync(own) ? own : join(src, 'run.wit');
   const worldName = /^\s*world\s+([a-z][a-z0-9-]*)\s*\{/m.exec(readFileSync(world, 'utf8'))?.[1];
   if (!worldName) throw new Error(`${world} declares no world`);
-  const out = join(outDir, `js-${basename(file, '.js')}.wasm`);
-  if (!stale(out, [source, world, import.meta.filename])) continue;
+  return { source, world, worldName, out: join(outDir, `js-${basename(file, '.js')}.wasm`) };
+}).filter(({ source, world, out }) => stale(out, [source, world, import.meta.filename]));
+if (todo.length) {
   // componentize-js reads the WIT inside its (wasm) splicer through
   // preview2-shim, whose Node host has no preopens by default since 0.26.
+  // The splicer keeps the preopens it saw first, so one directory serves
+  // every fixture: its world.wit is rewritten for each.
   const witDir = mkdtempSync(join(tmpdir(), 'rewind-wit-'));
   _setPreopens({ [witDir]: witDir });
   try {
-    copyFileSync(world, join(witDir, 'world.wit'));
     mkdirSync(join(witDir, 'deps'));
     for (const pkg of readdirSync(wasiWit)) cpSync(join(wasiWit, pkg), join(witDir, 'deps', pkg), { recursive: true });
-    const { component } = await componentize({ sourcePath: source, witPath: witDir, worldName, disableFeatures: ['http', 'fetch-event'] });
-    writeFileSync(out, component);
+    for (const { source, world, worldName, out } of todo) {
+      copyFileSync(world, join(witDir, 'world.wit'));
+      const { component } = await componentize({ sourcePath: source, witPath: witDir, worldName, disableFeatures: ['http', 'fetch-event'] });
+      writeFileSync(out, component);
+    }
   } finally {
     rmSync(witDir, { recursive: true, force: true });
   }
