@@ -9,6 +9,7 @@ import { MODES, measure, type Measurement, type Workload } from '../bench/measur
 import { isCoreModule, measureBrowserShim, measureNodeWasi, type BaselineResult, type Skipped } from '../bench/wasip1-baselines.js';
 import { htmlReport, textTable, type BenchReport } from '../bench/report.js';
 import { strategiesCommand } from '../bench/strategies.js';
+import { BenchError } from '../errors.js';
 import type { benchFlags } from './flags.js';
 
 export async function benchCommand(flags: z.output<typeof benchFlags>): Promise<number> {
@@ -55,7 +56,14 @@ export async function runBench(workloads: Workload[], runs: number, freshRuns = 
       if ('measurement' in r) measurements.push(r.measurement);
       else skipped.push(r.skipped);
     }
-    measurements.push(await measureJco(w, freshRuns), ...ours.reverse());
+    // A program the plain-jco baseline cannot run (e.g. jco cannot transpile it) is a skipped row.
+    try {
+      measurements.push(await measureJco(w, freshRuns));
+    } catch (e) {
+      if (!(e instanceof BenchError)) throw e;
+      skipped.push({ program: w.program, mode: JCO_MODE, reason: e.message });
+    }
+    measurements.push(...ours.reverse());
     breakdown.push(await measureBreakdown(w, Math.max(20, Math.min(runs, 2000))));
   }
   return { date: new Date().toISOString(), node: process.version, measurements, baselineMode: JCO_MODE, skipped, breakdown };
