@@ -49,17 +49,12 @@ function spawnJco(file: string, mode: 'shared' | 'fresh'): Promise<{ url: string
   return spawnListening('the jco server', [...jcoServer, file, mode]);
 }
 
-export async function httpLoad(file: string, o: { seconds: number; connections?: number; workers?: number } = { seconds: 5 }): Promise<HttpLoadRow[]> {
+type Start = () => Promise<{ url: string; child: ChildProcess }>;
+
+/** Loads each server (a process of its own) with autocannon in turn: 1 s warm-up, then `seconds`. */
+export async function loadServers(servers: [string, Start][], o: { seconds: number; connections?: number }): Promise<HttpLoadRow[]> {
   const { default: autocannon } = (await import('autocannon' as string)) as { default: Autocannon };
   const connections = o.connections ?? 8;
-  const workers = String(o.workers ?? 1);
-  const servers: [string, () => Promise<{ url: string; child: ChildProcess }>][] = [
-    ["rewind serve, reset 'always'", () => spawnServe([file, '--workers', workers, '--reset', 'always'])],
-    ["rewind serve, reset 'never'", () => spawnServe([file, '--workers', workers, '--reset', 'never'])],
-    ['rewind serve, fresh instance per request', () => spawnServe([file, '--workers', workers, '--strategy', 'reinstantiate'])],
-    ['jco + preview2-shim HTTPServer, fresh instance per request', () => spawnJco(file, 'fresh')],
-    ['jco + preview2-shim HTTPServer, one shared instance', () => spawnJco(file, 'shared')],
-  ];
   const rows: HttpLoadRow[] = [];
   for (const [server, start] of servers) {
     const { url, child } = await start();
@@ -79,6 +74,27 @@ export async function httpLoad(file: string, o: { seconds: number; connections?:
     }
   }
   return rows;
+}
+
+export const FRESH_SERVER = 'rewind serve, fresh instance per request';
+
+export function httpLoad(file: string, o: { seconds: number; connections?: number; workers?: number } = { seconds: 5 }): Promise<HttpLoadRow[]> {
+  const workers = String(o.workers ?? 1);
+  return loadServers([
+    ["rewind serve, reset 'always'", () => spawnServe([file, '--workers', workers, '--reset', 'always'])],
+    ["rewind serve, reset 'never'", () => spawnServe([file, '--workers', workers, '--reset', 'never'])],
+    [FRESH_SERVER, () => spawnServe([file, '--workers', workers, '--strategy', 'reinstantiate'])],
+    ['jco + preview2-shim HTTPServer, fresh instance per request', () => spawnJco(file, 'fresh')],
+    ['jco + preview2-shim HTTPServer, one shared instance', () => spawnJco(file, 'shared')],
+  ], o);
+}
+
+/** A CGI command served with reuse and with a fresh instance per request (2 workers). */
+export function cgiLoad(file: string, o: { seconds: number; connections?: number }): Promise<HttpLoadRow[]> {
+  return loadServers([
+    ['rewind serve, snapshot reuse', () => spawnServe([file, '--workers', '2', '--strategy', 'snapshot'])],
+    [FRESH_SERVER, () => spawnServe([file, '--workers', '2', '--strategy', 'reinstantiate'])],
+  ], o);
 }
 
 // `tsx src/bench/http-load.ts [component]`: the wasi:http table alone.

@@ -63,7 +63,7 @@ function breakdownRows(b: Breakdown[]): string[][] {
 
 const BREAKDOWN_NOTE = 'medians per phase from a separate instrumented pass; two timer reads per import call inflate the imports column';
 
-const fmt = (n: number, digits = 2) => (n >= 100 ? n.toFixed(0) : n.toFixed(digits));
+const fmt = (n: number, digits = 2) => (Number.isNaN(n) ? 'n/a' : n >= 100 ? n.toFixed(0) : n.toFixed(digits));
 
 export function speedups(report: BenchReport): { program: string; mode: string; ratio: number }[] {
   return report.measurements.map((m) => {
@@ -76,7 +76,7 @@ export function textTable(report: BenchReport): string {
   const rows = [['program', 'mode', 'runs/s', `x vs baseline`, 'p50 ms', 'p99 ms', 'reset/inst. ms', 'RSS MiB']];
   const ratios = speedups(report);
   report.measurements.forEach((m, i) => {
-    rows.push([m.program, m.mode, fmt(m.runsPerSec, 1), Number.isNaN(ratios[i]!.ratio) ? 'n/a' : `${fmt(ratios[i]!.ratio, 1)}x`, fmt(m.p50Ms, 3), fmt(m.p99Ms, 3), fmt(m.meanResetMs, 4), fmt(m.rssMiB, 0)]);
+    rows.push([m.program, m.mode, fmt(m.runsPerSec, 1), `${fmt(ratios[i]!.ratio, 1)}x`, fmt(m.p50Ms, 3), fmt(m.p99Ms, 3), fmt(m.meanResetMs, 4), fmt(m.rssMiB, 0)]);
   });
   let out = markdownTable(rows);
   out += `\nbaseline: ${report.baselineMode}\n`;
