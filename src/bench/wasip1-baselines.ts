@@ -66,7 +66,7 @@ export async function measureBrowserShim(w: Workload, runs: number): Promise<Bas
       new ConsoleStdout((b) => { out += b.length; }),
       ...dirs.map(([guest, tree]) => new PreopenDirectory(guest, shimDir(tree))),
     ];
-    const wasi = new WASI(args, env, fds);
+    const wasi = new WASI(args, env, fds, { debug: false }); // its debug log is on unless turned off
     const instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi.wasiImport as unknown as WebAssembly.ModuleImports });
     const t1 = performance.now();
     wasi.start(instance as never);
