@@ -64,6 +64,8 @@ function breakdownRows(b: Breakdown[]): string[][] {
 const BREAKDOWN_NOTE = 'medians per phase from a separate instrumented pass; two timer reads per import call inflate the imports column';
 
 const fmt = (n: number, digits = 2) => (Number.isNaN(n) ? 'n/a' : n >= 100 ? n.toFixed(0) : n.toFixed(digits));
+/** A speed-up; n/a without a baseline measurement. */
+const times = (ratio: number) => (Number.isNaN(ratio) ? 'n/a' : `${fmt(ratio, 1)}x`);
 
 export function speedups(report: BenchReport): { program: string; mode: string; ratio: number }[] {
   return report.measurements.map((m) => {
@@ -76,7 +78,7 @@ export function textTable(report: BenchReport): string {
   const rows = [['program', 'mode', 'runs/s', `x vs baseline`, 'p50 ms', 'p99 ms', 'reset/inst. ms', 'RSS MiB']];
   const ratios = speedups(report);
   report.measurements.forEach((m, i) => {
-    rows.push([m.program, m.mode, fmt(m.runsPerSec, 1), `${fmt(ratios[i]!.ratio, 1)}x`, fmt(m.p50Ms, 3), fmt(m.p99Ms, 3), fmt(m.meanResetMs, 4), fmt(m.rssMiB, 0)]);
+    rows.push([m.program, m.mode, fmt(m.runsPerSec, 1), times(ratios[i]!.ratio), fmt(m.p50Ms, 3), fmt(m.p99Ms, 3), fmt(m.meanResetMs, 4), fmt(m.rssMiB, 0)]);
   });
   let out = markdownTable(rows);
   out += `\nbaseline: ${report.baselineMode}\n`;
@@ -138,7 +140,7 @@ function chart(report: BenchReport): string {
 
 export function htmlReport(report: BenchReport): string {
   const ratios = speedups(report);
-  const rows = report.measurements.map((m, i) => `<tr><td>${esc(m.program)}</td><td>${esc(m.mode)}</td><td>${fmt(m.runsPerSec, 1)}</td><td>${fmt(ratios[i]!.ratio, 1)}x</td><td>${fmt(m.p50Ms, 3)}</td><td>${fmt(m.p99Ms, 3)}</td><td>${fmt(m.meanResetMs, 4)}</td><td>${fmt(m.rssMiB, 0)}</td></tr>`).join('\n');
+  const rows = report.measurements.map((m, i) => `<tr><td>${esc(m.program)}</td><td>${esc(m.mode)}</td><td>${fmt(m.runsPerSec, 1)}</td><td>${times(ratios[i]!.ratio)}</td><td>${fmt(m.p50Ms, 3)}</td><td>${fmt(m.p99Ms, 3)}</td><td>${fmt(m.meanResetMs, 4)}</td><td>${fmt(m.rssMiB, 0)}</td></tr>`).join('\n');
   const scaling = report.resetScaling?.length
     ? `<h2>Reset cost against memory dirtied</h2><table><tr><th>dirtied 64 KiB pages</th><th>memory MiB</th><th>reset us</th><th>memcpy of dirtied bytes us</th><th>memcpy of whole memory us</th></tr>${report.resetScaling.map((r) => `<tr><td>${r.dirtiedPages}</td><td>${r.memoryMiB}</td><td>${fmt(r.resetUs, 1)}</td><td>${fmt(r.memcpyDirtiedUs, 1)}</td><td>${fmt(r.memcpyWholeUs, 1)}</td></tr>`).join('')}</table>`
     : '';
