@@ -7,9 +7,8 @@ import { z } from 'zod';
 import { InvalidOptionsError } from '../errors.js';
 import { ReusableInstance } from '../instance.js';
 import { strategies } from '../options.js';
-import { parsePolicy } from '../reactor/policy.js';
 import { readStdin } from '../stdin.js';
-import { count, dirFlag, envFlag } from './flags.js';
+import { count, dirFlag, envFlag, resetFlag } from './flags.js';
 
 export const callFlags = z.object({
   file: z.string({ message: 'missing the component to call' }).min(1),
@@ -18,12 +17,7 @@ export const callFlags = z.object({
   env: z.array(envFlag).default([]),
   times: count('--times').default(1),
   strategy: z.enum(strategies).default('snapshot'),
-  reset: z.string().optional().transform((v, ctx) => {
-    if (v === undefined) return undefined;
-    const policy = parsePolicy(v);
-    if (!policy) ctx.addIssue({ code: 'custom', message: '--reset is always, never, on-trap or every=N' });
-    return policy ?? undefined;
-  }),
+  reset: resetFlag.optional(),
 }).strict();
 
 export async function callCommand(flags: z.output<typeof callFlags>): Promise<number> {

@@ -1,7 +1,17 @@
 // CLI flag schemas (zod) shared by the subcommands.
 import { z } from 'zod';
 import { strategies } from '../options.js';
-import { resetFlag } from '../serve/reset-policy.js';
+import { parsePolicy, type ResetPolicy } from '../reactor/policy.js';
+
+/** `--reset`: a reset policy (src/reactor/policy.ts) as always, never, on-trap, every=N (also every:N). */
+export const resetFlag = z.string().transform((v, ctx): ResetPolicy => {
+  const policy = parsePolicy(v.replace(/^every:/, 'every='));
+  if (!policy) {
+    ctx.addIssue({ code: 'custom', message: '--reset is always, never, on-trap or every=N' });
+    return z.NEVER;
+  }
+  return policy;
+});
 
 export const dirFlag = z.string().regex(/^[^:]+::\/.*$/, 'use --dir HOST_DIR::/GUEST_PATH').transform((v) => {
   const [host, guest] = v.split('::') as [string, string];
