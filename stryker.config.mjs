@@ -38,6 +38,7 @@ export default {
   htmlReporter: { fileName: `reports/mutation/${area}/index.html` },
   jsonReporter: { fileName: `reports/mutation/${area}/mutation.json` },
   thresholds: { high: 90, low: 85, break: null },
-  tempDirName: '.stryker-tmp',
+  // One sandbox directory per area, so that two areas can run side by side.
+  tempDirName: `.stryker-tmp-${area}`,
   cleanTempDir: 'always',
 };

@@ -5,28 +5,70 @@
 // them (a mutant, under `npm run mutation`) shows in these runs. Every run on
 // the reused instance (verifyRestore on) is compared with a fresh instance of
 // the unmodified module.
-import { readFileSync } from 'node:fs';
+//
+// The rewrite is cached on disk only while the rewriter's sources are not
+// instrumented by Stryker (any area but `rewrite`): there it is not under
+// test, and rewriting (and loading binaryen) per mutant only costs time.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ReusableInstance, RestoreError } from '../src/index.js';
 import type { Live } from '../src/backend/live.js';
 import type { CoreLinker } from '../src/core/linker.js';
 import type { NativePrepared, Prepared } from '../src/prepare.js';
 import { CHUNKS_PER_PAGE, PAGE } from '../src/rewrite/info.js';
-import { rewriteModule } from '../src/rewrite/instrument.js';
+import type { RewriteResult } from '../src/rewrite/instrument.js';
 import { build, op, OPS, program, sameAsFresh, startBytes } from './support/hostile-ops.js';
 
 // One rewrite per module and test file run (a mutant stays the same for the whole run).
-const prepared = new Map<string | Uint8Array, NativePrepared>();
+const prepared = new Map<string | Uint8Array, Promise<NativePrepared>>();
 
 vi.mock('../src/prepare.js', async (original) => ({
   ...(await original<typeof import('../src/prepare.js')>()),
-  prepare: async (input: string | Uint8Array): Promise<Prepared> => prepared.get(input) ?? prepared.set(input, rewriteInProcess(input)).get(input)!,
+  prepare: (input: string | Uint8Array): Promise<Prepared> => prepared.get(input) ?? prepared.set(input, rewriteInProcess(input)).get(input)!,
 }));
 
-function rewriteInProcess(input: string | Uint8Array): NativePrepared {
+const REWRITER = join(import.meta.dirname, '..', 'src', 'rewrite');
+/** Key of a cached rewrite: the module and the rewriter's sources; null when they carry mutants. */
+function cacheKey(bytes: Uint8Array): string | null {
+  const h = createHash('sha256').update(bytes);
+  for (const name of readdirSync(REWRITER).sort()) {
+    const source = readFileSync(join(REWRITER, name), 'utf8');
+    if (source.includes('stryMutAct_')) return null;
+    h.update(name).update(source);
+  }
+  return h.digest('hex');
+}
+
+async function rewrite(bytes: Uint8Array): Promise<RewriteResult> {
+  const key = cacheKey(bytes);
+  const dir = join(tmpdir(), 'wasi-rewind-mutation-rewrites');
+  if (key) {
+    try {
+      return { bytes: readFileSync(join(dir, `${key}.wasm`)), info: JSON.parse(readFileSync(join(dir, `${key}.json`), 'utf8')) };
+    } catch {
+      // not cached yet
+    }
+  }
+  const result = (await import('../src/rewrite/instrument.js')).rewriteModule(bytes);
+  if (key) {
+    mkdirSync(dir, { recursive: true });
+    // The info last, each file renamed into place: a reader sees both whole or misses.
+    for (const [ext, data] of [['wasm', result.bytes], ['json', JSON.stringify(result.info)]] as const) {
+      const tmp = join(dir, `${key}.${process.pid}.tmp`);
+      writeFileSync(tmp, data);
+      renameSync(tmp, join(dir, `${key}.${ext}`));
+    }
+  }
+  return result;
+}
+
+async function rewriteInProcess(input: string | Uint8Array): Promise<NativePrepared> {
   const bytes = new Uint8Array(typeof input === 'string' ? readFileSync(input) : input);
   const plain = new WebAssembly.Module(bytes);
-  const rewritten = rewriteModule(bytes);
+  const rewritten = await rewrite(bytes);
   return {
     kind: 'preview1',
     hash: 'uncached',
