@@ -131,6 +131,8 @@ function rewriteBodies(
       if (TABLE_WRITES.has(id)) info.mutatesTables = true;
       return tables.rewrite(expr, id, newLocal) ?? access?.rewrite(expr, id) ?? expr;
     });
-    if (body !== f.body) B.Function.setBody(fn, body);
+    const prologue = access?.prologue() ?? null;
+    if (prologue !== null) B.Function.setBody(fn, m.block(null, [prologue, body], f.results));
+    else if (body !== f.body) B.Function.setBody(fn, body);
   }
 }

@@ -9,7 +9,10 @@
 //    fresh instance), so nothing between the virtual and the real size can
 //    be read or written;
 //  - every write marks its 4 KiB chunk in the dirty map, a memory of its own
-//    that no guest instruction names.
+//    that no guest instruction names, unless the same activation marked that
+//    chunk last (a local holds it): marks are only cleared between runs, never
+//    while a guest function is active, so a chunk marked earlier in the
+//    activation is still marked. A loop writing one chunk marks it once.
 import binaryen from 'binaryen';
 import { CHUNK_SHIFT, EXPORT_VBYTES, EXPORT_VPAGES, JUNK_CHUNK, REWIND_NS } from './info.js';
 
@@ -135,6 +138,29 @@ export class AccessRewriter {
     return this.scratch >= 0 ? this.scratch : (this.scratch = this.newLocal());
   }
 
+  /** The chunk of the write being marked, and the chunk this activation marked last (-1: none yet). */
+  private chunkLocal = -1;
+  private lastMarked = -1;
+
+  /** What the function must run first (the "none marked yet" value), or null when it has no write. */
+  prologue(): number | null {
+    return this.lastMarked < 0 ? null : this.m.local.set(this.lastMarked, this.m.i32.const(-1));
+  }
+
+  /** Marks `chunk` in the map unless it is the chunk this activation marked last. */
+  private mark(chunk: number): number {
+    const m = this.m;
+    if (this.chunkLocal < 0) [this.chunkLocal, this.lastMarked] = [this.newLocal(), this.newLocal()];
+    const [c, last] = [this.chunkLocal, this.lastMarked];
+    return m.block(null, [
+      m.local.set(c, chunk),
+      m.if(m.i32.ne(m.local.get(c, i32), m.local.get(last, i32)), m.block(null, [
+        m.i32.store8(0, 1, m.local.get(c, i32), m.i32.const(1), MAP),
+        m.local.set(last, m.local.get(c, i32)),
+      ])),
+    ]);
+  }
+
   /**
    * `ptr` clamped: itself when [ptr+offset, ptr+offset+bytes) is inside the
    * guest's memory, else an address at which the access traps: `trapAt`, or
@@ -178,7 +204,7 @@ export class AccessRewriter {
     if (atomic) chunk = m.select(m.i32.ge_u(m.local.get(t, i32), m.i32.const(ATOMIC_TRAP_BITS)), m.i32.const(JUNK_CHUNK), chunk);
     return m.block(null, [
       m.local.set(t, clamped),
-      m.i32.store8(0, 1, chunk, m.i32.const(1), MAP),
+      this.mark(chunk),
       expr,
     ], binaryen.getExpressionType(expr));
   }
