@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReusableInstance, RestoreError } from '../src/index.js';
 import type { Live } from '../src/backend/live.js';
 import type { CoreLinker } from '../src/core/linker.js';
@@ -22,8 +22,12 @@ import { CHUNKS_PER_PAGE, PAGE } from '../src/rewrite/info.js';
 import type { RewriteResult } from '../src/rewrite/instrument.js';
 import { build, op, OPS, program, sameAsFresh, startBytes } from './support/hostile-ops.js';
 
-// One rewrite per module and test file run (a mutant stays the same for the whole run).
+// One rewrite per module and test: each test runs the rewriter itself, so
+// that Stryker's per-test coverage counts every test whose module a
+// rewriter mutant changes (with one rewrite per file, only the first test
+// to rewrite a module would be run against the rewriter's mutants).
 const prepared = new Map<string | Uint8Array, Promise<NativePrepared>>();
+beforeEach(() => prepared.clear());
 
 vi.mock('../src/prepare.js', async (original) => ({
   ...(await original<typeof import('../src/prepare.js')>()),
@@ -104,6 +108,23 @@ describe('restore core on hostile-ops: memory and table operations from stdin', 
       program(op(0x31, 5), op(0x31, 0), op(0x32)),
       program(op(0x41, 64, 5), op(0x42, 64, 3), op(0x43, 64, 8, 1), op(0x44, 64), op(0x45, 64)),
       program(op(0x44, 64)),
+    ]);
+  });
+
+  it('out-of-range accesses trap with a fresh instance\'s message; grows past a limit fail', async () => {
+    const end = await startBytes();
+    await sameAsFresh(OPS, [
+      program(op(0x06, end, 1)),
+      program(op(0x06, end - 4096 - 2, 1)),
+      program(op(0x41, end, 1)),
+      program(op(0x42, end, 1)),
+      program(op(0x42, end + 1, 1)),
+      program(op(0x43, end - 4, 0, 1), op(0x43, end, 0, 1)),
+      program(op(0x44, end)),
+      program(op(0x45, end, 1)),
+      program(op(0x31, 10), op(0x31, 4), op(0x31, 1), op(0x32)),
+      program(op(0x51, 0xffffffff), op(0x51, 0x7fffffff), op(0x51, 1), op(0x52)),
+      program(op(0x52), op(0x32)),
     ]);
   });
 

@@ -1,0 +1,203 @@
+// The rewriter (src/rewrite) on small inline modules, in this process: what
+// it refuses, what it reports (ModuleInfo, the state exports and reserved
+// imports the runtime wires by name), and rewritten modules linked the way
+// the runtime links them (CoreLinker, TrackedMemory), each compared with a
+// fresh instance of the unmodified module. The hostile-ops runs in
+// mutation-core.test.ts cover the instructions one by one; this file covers
+// module shapes a wasip1 command does not have (an imported memory, imported
+// tables and globals, a memory that is not exported).
+import { parse } from '@bytecodealliance/jco';
+import { describe, expect, it } from 'vitest';
+import { InvalidWasmError, UnsupportedModuleError } from '../src/errors.js';
+import { CoreLinker } from '../src/core/linker.js';
+import { EXPORT_MEMORY, EXPORT_VBYTES, EXPORT_VPAGES, MAX_PAGES, PAGE, REWIND_NS } from '../src/rewrite/info.js';
+import { rewriteModule } from '../src/rewrite/instrument.js';
+
+const wasm = async (wat: string) => new Uint8Array(await parse(wat));
+const rewrite = async (wat: string) => rewriteModule(await wasm(wat));
+const names = (list: { name: string }[]) => list.map((e) => e.name);
+
+/** What a call does: its result, or the trap's message. */
+function outcome(fn: () => unknown): string {
+  try {
+    return `= ${String(fn())}`;
+  } catch (e) {
+    return `trap ${(e as Error).message}`;
+  }
+}
+
+/** A rewritten module linked as the runtime links it, with its snapshot taken. */
+async function linked(wat: string) {
+  const { bytes, info } = await rewrite(wat);
+  const module = new WebAssembly.Module(new Uint8Array(bytes));
+  const linker = new CoreLinker(new Map([[module, info]]));
+  const { exports } = linker.instantiateCore(module, {}, true);
+  const memory = linker.memories[0]!;
+  memory.snapshot();
+  return { exports: exports as Record<string, (...a: number[]) => number>, memory, info };
+}
+
+const fresh = async (wat: string) => new WebAssembly.Instance(new WebAssembly.Module(await wasm(wat))).exports as Record<string, (...a: number[]) => number>;
+
+describe('the rewriter refuses what a rewind cannot cover', () => {
+  const refused = async (wat: string, error: typeof UnsupportedModuleError, message: RegExp) => {
+    const e = await rewrite(wat).then(() => null, (err: unknown) => err);
+    expect(e).toBeInstanceOf(error);
+    expect((e as Error).message).toMatch(message);
+  };
+
+  it('memory64, shared memory, too many pages, two memories, the reserved namespace, writes to an imported table', async () => {
+    await refused('(module (memory i64 1))', UnsupportedModuleError, /^64-bit memories/);
+    await refused('(module (memory 1 2 shared))', UnsupportedModuleError, /^shared memories/);
+    await refused(`(module (memory ${MAX_PAGES + 1}))`, UnsupportedModuleError, new RegExp(`^a memory of ${MAX_PAGES + 1} pages is not supported`));
+    expect((await rewrite(`(module (memory ${MAX_PAGES}))`)).info.memory!.initialPages).toBe(MAX_PAGES);
+    await refused('(module (memory 1) (memory 1))', UnsupportedModuleError, /memor/);
+    await refused(`(module (import "${REWIND_NS}" "map" (memory 1)))`, UnsupportedModuleError, /reserved/);
+    const imported = '(import "env" "t" (table 2 funcref)) (func $f) (elem declare func $f)';
+    for (const write of ['(table.set 0 (i32.const 0) (ref.func $f))', '(drop (table.grow 0 (ref.null func) (i32.const 1)))',
+      '(table.fill 0 (i32.const 0) (ref.null func) (i32.const 1))', '(table.copy 0 0 (i32.const 0) (i32.const 0) (i32.const 1))']) {
+      await refused(`(module ${imported} (func ${write}))`, UnsupportedModuleError, /^a core module that writes to a table it imports is not supported$/);
+    }
+  });
+
+  it('bytes that are not a module are invalid wasm', async () => {
+    const e = (() => {
+      try {
+        rewriteModule(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0x0a, 0x05, 0xff]));
+      } catch (err) {
+        return err;
+      }
+    })();
+    expect(e).toBeInstanceOf(InvalidWasmError);
+    expect((e as Error).message).toBe('not a valid core module');
+  });
+});
+
+describe('what the rewriter reports', () => {
+  it('own mutable globals and tables only, each exported under the reserved name it reports', async () => {
+    const { bytes, info } = await rewrite(`(module
+      (import "env" "g" (global (mut i32))) (import "env" "t" (table 1 funcref))
+      (global (mut i32) (i32.const 1)) (global i32 (i32.const 2)) (global (mut i64) (i64.const 3))
+      (table 2 funcref) (table 3 externref)
+      (func (export "grow") (result i32) (table.grow 1 (ref.null func) (i32.const 1))))`);
+    const exports = names(WebAssembly.Module.exports(new WebAssembly.Module(new Uint8Array(bytes))));
+    // The module's own mutable globals (indices 1 and 3; 0 is imported), then the rewriter's.
+    expect(info.globals.slice(0, 2)).toEqual(['__rewind_global_1', '__rewind_global_3']);
+    expect(info.globals).toHaveLength(2 + 4); // two tables: a size and a dirty flag each
+    expect(info.tables).toEqual(['__rewind_table_1', '__rewind_table_2']);
+    expect(info.virtualTables.map((t) => t.table)).toEqual(info.tables);
+    for (const t of info.virtualTables) {
+      expect(info.globals).toContain(t.size);
+      expect(info.globals).toContain(t.dirty);
+      expect(exports).toContain(t.clear);
+    }
+    for (const name of [...info.globals, ...info.tables]) expect(exports).toContain(name);
+    expect(info.memory).toBeNull();
+    expect(info.mutatesTables).toBe(true);
+    const imports = WebAssembly.Module.imports(new WebAssembly.Module(new Uint8Array(bytes)));
+    expect(imports.filter((i) => i.module === REWIND_NS)).toEqual([]);
+  });
+
+  it('mutatesTables: set by each table-writing instruction, not by reads and calls', async () => {
+    const table = '(table $t 2 funcref) (type $v (func)) (func $f) (elem $e func $f) (elem declare func $f)';
+    const { info } = await rewrite(`(module ${table} (func (call_indirect (type $v) (i32.const 0)) (drop (table.get $t (i32.const 0))) (drop (table.size $t))))`);
+    expect(info.mutatesTables).toBe(false);
+    for (const write of ['(table.set $t (i32.const 0) (ref.func $f))', '(drop (table.grow $t (ref.null func) (i32.const 1)))',
+      '(table.fill $t (i32.const 0) (ref.null func) (i32.const 1))', '(table.copy $t $t (i32.const 0) (i32.const 0) (i32.const 1))',
+      '(table.init $t $e (i32.const 0) (i32.const 0) (i32.const 1))']) {
+      expect((await rewrite(`(module ${table} (func ${write}))`)).info.mutatesTables, write).toBe(true);
+    }
+  });
+
+  it('a defined memory: its limits, exported for the runtime with its size globals, whatever its own export name', async () => {
+    for (const [decl, maxPages] of [['(memory 2 5)', 5], ['(memory 2)', MAX_PAGES], ['(memory (export "m") 2 7)', 7]] as const) {
+      const wat = `(module (func (export "f") (result i32) (i32.store (i32.const 8) (i32.const 1)) (memory.size)) ${decl} (func (export "g")))`;
+      const { bytes, info } = await rewrite(wat);
+      expect(info.memory).toEqual({ imported: null, initialPages: 2, maxPages });
+      const module = new WebAssembly.Module(new Uint8Array(bytes));
+      const exports = names(WebAssembly.Module.exports(module));
+      expect(exports).toEqual(expect.arrayContaining([EXPORT_MEMORY, EXPORT_VPAGES, EXPORT_VBYTES]));
+      expect(names(WebAssembly.Module.imports(module).filter((i) => i.module === REWIND_NS)).sort()).toEqual(['limit', 'map']);
+    }
+  });
+
+  it('an imported memory: its origin; the size globals are imported, nothing is exported for it', async () => {
+    const { bytes, info } = await rewrite('(module (import "env" "mem" (memory 1 10)) (func (export "f") (i32.store (i32.const 8) (i32.const 1))))');
+    expect(info.memory).toEqual({ imported: { module: 'env', base: 'mem' }, initialPages: 1, maxPages: 10 });
+    const module = new WebAssembly.Module(new Uint8Array(bytes));
+    expect(names(WebAssembly.Module.exports(module))).toEqual(['f']);
+    const reserved = WebAssembly.Module.imports(module).filter((i) => i.module === REWIND_NS);
+    expect(reserved.map((i) => `${i.name}:${i.kind}`).sort()).toEqual(['limit:global', 'map:memory', 'vbytes:global', 'vpages:global']);
+  });
+});
+
+describe('rewritten modules linked as the runtime links them, against fresh instances', () => {
+  it('two modules sharing a memory: the importer\'s writes are tracked, its memory.size and grow are virtual', async () => {
+    const definer = '(module (memory (export "mem") 1 8) (func (export "size") (result i32) (memory.size)))';
+    const importer = `(module (import "env" "mem" (memory 1 8))
+      (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+      (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+      (func (export "size") (result i32) (memory.size)))`;
+    const rewritten = await Promise.all([definer, importer].map(rewrite));
+    const modules = rewritten.map((r) => new WebAssembly.Module(new Uint8Array(r.bytes)));
+    const linker = new CoreLinker(new Map(modules.map((m, i) => [m, rewritten[i]!.info])));
+    const d = linker.instantiateCore(modules[0]!, {}).exports;
+    const imp = linker.instantiateCore(modules[1]!, { env: { mem: d.mem } }).exports as Record<string, (...a: number[]) => number>;
+    expect(linker.memories).toHaveLength(1);
+    const memory = linker.memories[0]!;
+    memory.snapshot();
+    for (let run = 0; run < 3; run++) {
+      const plainMem = new WebAssembly.Memory({ initial: 1, maximum: 8 });
+      const plain = new WebAssembly.Instance(new WebAssembly.Module(await wasm(importer)), { env: { mem: plainMem } }).exports as Record<string, (...a: number[]) => number>;
+      const script = (e: typeof imp) => [
+        outcome(() => e.load!(2 * PAGE + 4)), outcome(() => e.load!(100)), outcome(() => e.store!(100, run + 7)), outcome(() => e.grow!(2)), outcome(() => e.size!()),
+        outcome(() => e.store!(2 * PAGE + 4, 9)), outcome(() => e.load!(2 * PAGE + 4)), outcome(() => e.grow!(9)), outcome(() => e.load!(3 * PAGE)),
+      ];
+      expect(script(imp), `run ${run}`).toEqual(script(plain));
+      memory.restore();
+      memory.verify();
+      expect((d.size as () => number)()).toBe(1);
+    }
+  });
+
+  it('a function whose whole body is one rewritten instruction is rewritten (memory.size, a load)', async () => {
+    const wat = `(module (memory 1 4)
+      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+      (func (export "size") (result i32) (memory.size))
+      (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))`;
+    const { exports, memory } = await linked(wat);
+    for (let run = 0; run < 2; run++) {
+      const plain = await fresh(wat);
+      const script = (e: typeof exports) => [outcome(() => e.size!()), outcome(() => e.load!(PAGE + 8)), outcome(() => e.grow!(2)), outcome(() => e.size!()), outcome(() => e.load!(PAGE + 8))];
+      expect(script(exports), `run ${run}`).toEqual(script(plain));
+      memory.restore();
+    }
+  });
+
+  it('a static offset that reaches past 4 GiB traps as on a fresh instance', async () => {
+    const wat = `(module (memory 1)
+      (func (export "load") (param i32) (result i32) (i32.load offset=0xfffffffe (local.get 0)))
+      (func (export "store") (param i32) (i32.store offset=0xffffffff (local.get 0) (i32.const 1))))`;
+    const { exports } = await linked(wat);
+    const plain = await fresh(wat);
+    for (const [name, arg] of [['load', 0], ['store', 0], ['load', 100]] as const) {
+      expect(outcome(() => exports[name]!(arg))).toEqual(outcome(() => plain[name]!(arg)));
+    }
+  });
+
+  it('the table clear helpers the runtime calls are not rewritten themselves: clearing leaves the dirty flag alone', async () => {
+    const { bytes, info } = await rewrite('(module (table 4 funcref) (func $f) (elem (i32.const 0) $f $f) (func (export "grow") (result i32) (table.grow 0 (ref.func $f) (i32.const 3))))');
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)), {
+      [REWIND_NS]: {},
+    });
+    const e = instance.exports as Record<string, unknown>;
+    const [t] = info.virtualTables;
+    expect((e.grow as () => number)()).toBe(4);
+    const table = e[t!.table] as WebAssembly.Table;
+    expect(table.get(5)).not.toBeNull();
+    (e[t!.clear] as (from: number, count: number) => void)(4, 3);
+    expect([table.get(4), table.get(5), table.get(6), table.get(0)].map((x) => x === null)).toEqual([true, true, true, false]);
+    expect((e[t!.dirty] as WebAssembly.Global).value).toBe(0);
+  });
+});
