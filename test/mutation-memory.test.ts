@@ -144,6 +144,19 @@ describe('MemoryImage against the bytes it was built from', () => {
     }
   });
 
+  it('copyChunks stops at `to` inside a run of zero chunks and inside a run of stored chunks', () => {
+    const source = new Uint8Array(PAGE);
+    for (const c of [4, 5, 6, 7]) source[c * CHUNK + 1] = c; // chunks 0-3 and 8-15 zero, 4-7 stored
+    const image = MemoryImage.build(source, 1, 'h', 4);
+    for (const [from, to] of [[1, 2], [4, 6], [0, 5], [6, 9]] as const) {
+      const mem = new Uint8Array(PAGE).fill(0xee);
+      image.copyChunks(mem, from, to);
+      const want = new Uint8Array(PAGE).fill(0xee);
+      want.set(source.subarray(from * CHUNK, to * CHUNK), from * CHUNK);
+      expect(same(mem, want), `[${from}, ${to})`).toBe(true);
+    }
+  });
+
   it('firstDifferentPage finds the lowest page that differs, within the image only', () => {
     const next = prng(9);
     const source = randomMemory(next, 3);
@@ -189,6 +202,19 @@ describe('image store: one image per distinct content', () => {
     }
   });
 
+  it('imageCount counts live images: an image nobody holds any more is not counted after a GC', async () => {
+    const collect = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 0)); // WeakRef targets live to the end of the job
+      (globalThis as { gc?: () => void }).gc!();
+    };
+    await collect();
+    const count = imageCount();
+    (() => imageOf(unique(108), 1))();
+    expect(imageCount()).toBe(count + 1);
+    await collect();
+    expect(imageCount()).toBe(count);
+  });
+
   it('an adopted image is used for memory that equals it, never for memory that only hashes like it', () => {
     const bytes = unique(103);
     const { hash, stored } = hashMemory(bytes, 1);
@@ -203,11 +229,12 @@ describe('image store: one image per distinct content', () => {
     expect(same(got.dense(), bytes)).toBe(true);
     // Same hash, other page count: not reused either.
     const twoPages = new Uint8Array(2 * PAGE);
-    twoPages.set(bytes);
-    const wide = MemoryImage.build(twoPages, 2, 'w', stored);
+    twoPages.set(unique(107));
+    const wide = MemoryImage.build(twoPages, 2, hashMemory(twoPages, 1).hash, hashMemory(twoPages, 2).stored);
+    adoptImages([wide.parts]);
     const narrow = imageOf(twoPages, 1);
     expect(narrow.pages).toBe(1);
-    expect(narrow).not.toBe(wide);
+    expect(narrow.slots).not.toBe(wide.slots);
 
     // A genuine image from elsewhere is used as is, and adopting it again changes nothing.
     const shared = unique(105);
@@ -338,6 +365,9 @@ describe('TrackedMemory restore against its snapshot', () => {
   it('markRange and markPointer mark exactly the chunks written, and ignore empty, negative and out-of-map ranges', () => {
     const m = tracked(1);
     const marked = () => marks(m.map);
+    m.t.markRange(0, 1);
+    expect(marked()).toEqual([0]);
+    m.map.fill(0);
     m.t.markRange(CHUNK - 1, 2);
     expect(marked()).toEqual([0, 1]);
     m.map.fill(0);
@@ -407,8 +437,8 @@ describe('TrackedMemory restore against its snapshot', () => {
 describe('TrackedMemory loads snapshot-file images', () => {
   it('loadImage: the image, zeros above it, the page count, a clean map; a padded partial chunk', () => {
     const next = prng(31);
-    const m = tracked(1);
-    m.bytes().set(randomMemory(next, 1));
+    const m = tracked(3);
+    m.bytes().fill(0xee); // the padding of the partial chunk must overwrite this too
     m.map[4] = 1;
     const image = randomMemory(next, 2).subarray(0, PAGE + 1000);
     m.t.loadImage(3, image);
@@ -426,17 +456,20 @@ describe('TrackedMemory loads snapshot-file images', () => {
   });
 
   it('loadChunks: the runs at their places, every other chunk zero, without growing a memory that is large enough', () => {
-    const next = prng(32);
-    const m = tracked(3);
-    m.bytes().set(randomMemory(next, 3));
-    const data = randomMemory(next, 1).subarray(0, 5 * CHUNK);
+    const data = randomMemory(prng(32), 1).subarray(0, 5 * CHUNK);
     const runs: [number, number][] = [[2, 1], [3, 2], [20, 2]];
-    m.t.loadChunks(2, runs, data);
-    expect(m.memory.buffer.byteLength).toBe(3 * PAGE);
     const want = new Uint8Array(3 * PAGE);
     want.set(data.subarray(0, 3 * CHUNK), 2 * CHUNK);
     want.set(data.subarray(3 * CHUNK), 20 * CHUNK);
-    expect(same(m.bytes(), want)).toBe(true);
-    expect(m.vpages.value).toBe(2);
+    // Garbage in every chunk, then in every chunk but the first.
+    for (const firstZero of [false, true]) {
+      const m = tracked(3);
+      m.bytes().fill(0xee, firstZero ? CHUNK : 0);
+      m.t.loadChunks(2, runs, data);
+      expect(m.memory.buffer.byteLength).toBe(3 * PAGE);
+      expect(same(m.bytes(), want), `first chunk zero: ${firstZero}`).toBe(true);
+      expect(m.vpages.value).toBe(2);
+    }
   });
+
 });
