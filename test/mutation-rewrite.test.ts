@@ -175,6 +175,20 @@ describe('rewritten modules linked as the runtime links them, against fresh inst
     }
   });
 
+  it('memory.atomic.wait32/64 are checked against the virtual size (4 and 8 bytes), then trap as on a fresh instance', async () => {
+    const wat = `(module (memory 1 4)
+      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+      (func (export "wait32") (param i32) (result i32) (memory.atomic.wait32 (local.get 0) (i32.const 0) (i64.const 0)))
+      (func (export "wait64") (param i32) (result i32) (memory.atomic.wait64 (local.get 0) (i64.const 0) (i64.const 0))))`;
+    const { exports, memory } = await linked(wat);
+    exports.grow!(1);
+    memory.restore(); // the real memory keeps its second page; the guest's size is one page again
+    const plain = await fresh(wat);
+    for (const [name, at] of [['wait32', PAGE - 4], ['wait32', PAGE], ['wait64', PAGE - 8], ['wait64', PAGE - 4], ['wait64', PAGE]] as const) {
+      expect(outcome(() => exports[name]!(at)), `${name} at ${at}`).toEqual(outcome(() => plain[name]!(at)));
+    }
+  });
+
   it('a static offset that reaches past 4 GiB traps as on a fresh instance', async () => {
     const wat = `(module (memory 1)
       (func (export "load") (param i32) (result i32) (i32.load offset=0xfffffffe (local.get 0)))
