@@ -18,6 +18,9 @@ const area = process.env.MUTATION_AREA ?? 'core';
 // judged by the tests) and no static mutants (module-level constants, which
 // need a full reload per mutant): several times faster on a busy machine.
 const quick = process.env.MUTATION_QUICK === '1';
+// MUTATION_STATIC=1 keeps the static mutants in quick mode (each then runs
+// every test of the area after a reload; for re-runs over a few lines).
+const withStatic = process.env.MUTATION_STATIC === '1';
 if (!AREAS[area]) throw new Error(`MUTATION_AREA must be one of ${Object.keys(AREAS).join(', ')}`);
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
@@ -26,7 +29,7 @@ export default {
   // forks: the tests need --expose-gc (execArgv), which worker threads refuse.
   vitest: { configFile: 'vitest.mutation.config.ts', pool: 'forks' },
   checkers: quick ? [] : ['typescript'],
-  ignoreStatic: quick,
+  ignoreStatic: quick && !withStatic,
   tsconfigFile: 'tsconfig.json',
   coverageAnalysis: 'perTest',
   mutate: AREAS[area],

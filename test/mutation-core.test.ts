@@ -104,6 +104,9 @@ describe('restore core on hostile-ops: memory and table operations from stdin', 
       program(op(0x31, 2), op(0x21, end + 5000, 0xab, 70000), op(0x12, end + 60000)),
       program(op(0x31, 1), op(0x12, end + 5000)),
       program(op(0x22, 40000, 100, 5000), op(0x23, 50000, 2, 8), op(0x24), op(0x12, 50000)),
+      program(op(0x22, 40000, 1024, 100), op(0x14, 40000), op(0x22, end - 8, 1024, 8), op(0x14, end - 8)),
+      program(op(0x14, 40000), op(0x22, end - 4, 1024, 8)),
+      program(op(0x22, 1024, end - 4, 8)),
       program(op(0x23, 50000, 0, 16), op(0x12, 50004)),
       program(op(0x24), op(0x23, 50000, 0, 0), op(0x23, 50000, 1, 1)),
       program(op(0x31, 5), op(0x31, 0), op(0x32)),
@@ -127,6 +130,17 @@ describe('restore core on hostile-ops: memory and table operations from stdin', 
       program(op(0x51, 0xffffffff), op(0x51, 0x7fffffff), op(0x51, 1), op(0x52)),
       program(op(0x52), op(0x32)),
     ]);
+  });
+
+  it('between the virtual and the real size (after a rewound grow) every access traps as on a fresh instance', async () => {
+    const end = await startBytes();
+    const grow = program(op(0x31, 1), op(0x51, 2));
+    const beyond = [
+      program(op(0x23, end + 10, 0, 4)), program(op(0x21, end, 1, 4)), program(op(0x22, end, 0, 4)), program(op(0x22, 0, end, 4)),
+      program(op(0x54, 2)), program(op(0x55, 2)), program(op(0x53, 3)), program(op(0x56, 2, 1)), program(op(0x57, 1, 2)),
+      program(op(0x58, 0, 2, 1)), program(op(0x58, 2, 0, 1)), program(op(0x59, 2, 0, 1)), program(op(0x5b, 0, 2, 1)),
+    ];
+    await sameAsFresh(OPS, beyond.flatMap((p) => [grow, p]));
   });
 
   it('table.grow, set, fill, copy, init, elem.drop and calls through the tables', async () => {

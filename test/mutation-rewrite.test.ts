@@ -70,6 +70,7 @@ describe('the rewriter refuses what a rewind cannot cover', () => {
     })();
     expect(e).toBeInstanceOf(InvalidWasmError);
     expect((e as Error).message).toBe('not a valid core module');
+    expect((e as Error).cause).toBeDefined();
   });
 });
 
@@ -187,6 +188,46 @@ describe('rewritten modules linked as the runtime links them, against fresh inst
     for (const [name, at] of [['wait32', PAGE - 4], ['wait32', PAGE], ['wait64', PAGE - 8], ['wait64', PAGE - 4], ['wait64', PAGE]] as const) {
       expect(outcome(() => exports[name]!(at)), `${name} at ${at}`).toEqual(outcome(() => plain[name]!(at)));
     }
+  });
+
+  it('every activation marks its first write, whatever chunk, at each write site', async () => {
+    const wat = `(module (memory 1)
+      (func (export "two") (param i32 i32) (i32.store (local.get 0) (i32.const 1)) (i32.store8 (local.get 1) (i32.const 2))))`;
+    const { exports, memory } = await linked(wat);
+    for (const [a, b] of [[8, 8192], [4100, 8192], [8192, 8], [4100, 4100], [0, 4096]]) {
+      exports.two!(a!, b!);
+      memory.restore();
+      memory.verify();
+    }
+  });
+
+  it('operands with side effects run once and in order (memory.init, fill, copy)', async () => {
+    const wat = `(module (memory 1) (data $d "abcdefgh") (global $n (mut i32) (i32.const 0))
+      (func $next (result i32) (global.set $n (i32.add (global.get $n) (i32.const 1))) (global.get $n))
+      (func (export "init") (result i32) (memory.init $d (call $next) (call $next) (call $next)) (global.get $n))
+      (func (export "fill") (result i32) (memory.fill (call $next) (call $next) (call $next)) (global.get $n))
+      (func (export "copy") (result i32) (memory.copy (call $next) (call $next) (call $next)) (global.get $n))
+      (func (export "peek") (result i32) (i32.load (i32.const 0))))`;
+    const { exports } = await linked(wat);
+    const plain = await fresh(wat);
+    for (const name of ['init', 'fill', 'copy', 'peek']) expect(outcome(() => exports[name]!()), name).toEqual(outcome(() => plain[name]!()));
+  });
+
+  it('reads of an imported table (table.get, table.size, call_indirect) are left as they are', async () => {
+    const wat = `(module (import "env" "t" (table 2 funcref)) (type $v (func (result i32)))
+      (func (export "get") (param i32) (result i32) (ref.is_null (table.get 0 (local.get 0))))
+      (func (export "size") (result i32) (table.size 0))
+      (func (export "call") (param i32) (result i32) (call_indirect (type $v) (local.get 0))))`;
+    const { bytes, info } = await rewrite(wat);
+    expect(info.tables).toEqual([]);
+    const plainFn = (new WebAssembly.Instance(new WebAssembly.Module(await wasm('(module (func (export "f") (result i32) (i32.const 42)))'))).exports.f);
+    const run = (module: WebAssembly.Module) => {
+      const t = new WebAssembly.Table({ element: 'anyfunc', initial: 2 });
+      t.set(1, plainFn as never);
+      const e = new WebAssembly.Instance(module, { env: { t } }).exports as Record<string, (...a: number[]) => number>;
+      return [outcome(() => e.get!(0)), outcome(() => e.get!(1)), outcome(() => e.get!(2)), outcome(() => e.size!()), outcome(() => e.call!(1)), outcome(() => e.call!(2))];
+    };
+    expect(run(new WebAssembly.Module(new Uint8Array(bytes)))).toEqual(run(new WebAssembly.Module(await wasm(wat))));
   });
 
   it('a static offset that reaches past 4 GiB traps as on a fresh instance', async () => {
