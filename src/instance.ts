@@ -234,8 +234,11 @@ export class ReusableInstance {
 
   async run(options: RunOptions = {}): Promise<RunResult> {
     const opts = validate(runOptionsSchema, options, 'run options') as RunOptions;
-    const stdin = await readStdin(opts.stdin);
-    return this.runValidated({ ...opts, stdin });
+    // Only a stream is awaited: with bytes, a string or no stdin the run starts at once (a host
+    // callback calling run() then meets the reentrancy check, as one calling call() does).
+    const { stdin } = opts;
+    const bytes = stdin === undefined || typeof stdin === 'string' || stdin instanceof Uint8Array ? stdin : await readStdin(stdin);
+    return this.runValidated({ ...opts, stdin: bytes });
   }
 
   /** run() for callers that already hold stdin as bytes (no await between runs). */

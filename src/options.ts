@@ -125,8 +125,20 @@ export type RunOptions = {
   reset?: ResetPolicy;
 };
 
+/** Each schema's result for `{}`: a call without options (the common per-run case) skips parsing. */
+const noOptions = new WeakMap<z.ZodType, unknown>();
+
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(value ?? {});
+  if (value === undefined || (value?.constructor === Object && Object.keys(value).length === 0)) {
+    if (!noOptions.has(schema)) noOptions.set(schema, parseOrThrow(schema, {}, what));
+    const empty = noOptions.get(schema) as z.output<S>;
+    return (typeof empty === 'object' && empty !== null ? { ...empty } : empty) as z.output<S>;
+  }
+  return parseOrThrow(schema, value ?? {}, what);
+}
+
+function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   throw new InvalidOptionsError(what, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
 }

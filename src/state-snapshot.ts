@@ -5,6 +5,7 @@
 // table work to the entries it added (or to the table, if it set entries).
 import type { CoreLinker } from './core/linker.js';
 import { RestoreError } from './errors.js';
+import { globalCell, type GlobalCell, type GlobalValue } from './core/global-cell.js';
 import { GlueState } from './glue/state.js';
 import type { GlueBindings } from './glue/patch.js';
 import type { WasiHost } from '../shims/host.js';
@@ -13,7 +14,7 @@ interface Virtual { size: WebAssembly.Global; dirty: WebAssembly.Global; clear: 
 interface TableImage { name: string; table: WebAssembly.Table; entries: unknown[]; virtual: Virtual | null }
 
 export class StateSnapshot {
-  private readonly globals: { name: string; global: WebAssembly.Global; value: unknown }[] = [];
+  private readonly globals: { name: string; cell: GlobalCell; value: GlobalValue }[] = [];
   private readonly tables: TableImage[] = [];
   private readonly glue: GlueState;
 
@@ -25,9 +26,9 @@ export class StateSnapshot {
     // instructions; otherwise their post-instantiation contents are final.
     const tablesChange = linker.instances.some((i) => i.info.mutatesTables);
     linker.instances.forEach(({ info, exports }, n) => {
-      for (const name of info.globals) {
-        const global = exports[name] as WebAssembly.Global;
-        this.globals.push({ name: `${n}.${name}`, global, value: global.value });
+      for (const g of info.globals) {
+        const cell = globalCell(exports, g);
+        this.globals.push({ name: `${n}.${g.name}`, cell, value: cell.get() });
       }
       if (!tablesChange) return;
       info.tables.forEach((name, i) => {
@@ -49,7 +50,7 @@ export class StateSnapshot {
     for (const m of this.linker.memories) chunks += m.restore();
     // Before the globals: the virtual sizes and dirty flags say what a run did.
     for (const t of this.tables) restoreTable(t);
-    for (const { global, value } of this.globals) global.value = value;
+    for (const { cell, value } of this.globals) cell.set(value);
     this.glue.restore();
     return chunks;
   }
@@ -58,8 +59,9 @@ export class StateSnapshot {
   verify(): void {
     this.host?.state.verify();
     for (const m of this.linker.memories) m.verify();
-    for (const { name, global, value } of this.globals) {
-      if (!Object.is(global.value, value)) throw new RestoreError(`global ${name} is ${global.value} after restore, the snapshot has ${value}`);
+    for (const { name, cell, value } of this.globals) {
+      const now = cell.get();
+      if (!Object.is(now, value)) throw new RestoreError(`global ${name} is ${cell.show(now)} after restore, the snapshot has ${cell.show(value)}`);
     }
     for (const { name, table, entries, virtual } of this.tables) {
       const length = virtual ? (virtual.size.value as number) : table.length;

@@ -202,7 +202,10 @@ async function plantedAfterRestore(corrupt: (linker: CoreLinker) => void): Promi
 
 describe('verifyRestore names what a restore missed: planted bugs', () => {
   const exportsOf = (linker: CoreLinker) => linker.instances[0]!.exports;
-  const nameOf = (linker: CoreLinker, kind: 'globals' | 'tables') => linker.instances[0]!.info[kind][0]!;
+  const nameOf = (linker: CoreLinker, kind: 'globals' | 'tables') => {
+    const first = linker.instances[0]!.info[kind][0]!;
+    return typeof first === 'string' ? first : first.name;
+  };
 
   it('a global not put back', async () => {
     const e = await plantedAfterRestore((l) => {

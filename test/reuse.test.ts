@@ -102,3 +102,15 @@ describe('per-run stdin', () => {
   });
 });
 
+
+describe('host callbacks', () => {
+  it('run() from an onStdout callback is refused (REENTRANT_CALL); the outer run and the next equal fresh ones', async () => {
+    const inst = await ReusableInstance.create(fixture('hello'));
+    let inner: Promise<unknown> | undefined;
+    const outer = await inst.run({ onStdout: () => { inner ??= inst.run().then(() => 'ran', (e: { code?: string }) => e.code); } });
+    expect(await inner).toBe('REENTRANT_CALL');
+    const want = (await fresh('hello')).result;
+    expect(observed(outer)).toEqual(want);
+    expect(observed(await inst.run())).toEqual(want);
+  });
+});

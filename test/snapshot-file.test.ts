@@ -1,13 +1,13 @@
 // Snapshot files: save the post-init snapshot, start from it in another
 // process (the init does not run again), and reject bad files clearly.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ReusableInstance, SnapshotFileError } from '../src/index.js';
 import { fixture } from './helpers.js';
+import { craft } from './support/snapshot-craft.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rewind-snap-'));
 const child = new URL('./support/snapshot-child.ts', import.meta.url).pathname;
@@ -69,19 +69,6 @@ describe('snapshot files', () => {
 });
 
 /** Rebuilds a file with its header changed and a valid SHA-256 (or HMAC with `key`): what an attacker can do. */
-function craft(good: Buffer, change: (json: any) => void, key?: string): Buffer {
-  const jsonLength = good.readUInt32LE(16);
-  const json = JSON.parse(good.subarray(20, 20 + jsonLength).toString());
-  change(json);
-  // DEEP stands for 20,000 nested values (too deep for JSON.stringify's stack).
-  const text = Buffer.from(JSON.stringify(json).replace('"DEEP"', `${'{"t":"global","v":'.repeat(20_000)}{"t":"undefined"}${'}'.repeat(20_000)}`));
-  const head = Buffer.from(good.subarray(0, 20));
-  head.writeUInt32LE(key ? 1 : 0, 12);
-  head.writeUInt32LE(text.length, 16);
-  const body = Buffer.concat([head, text, good.subarray(20 + jsonLength, good.length - 32)]);
-  const tag = key ? createHmac('sha256', key).update(body).digest() : createHash('sha256').update(body).digest();
-  return Buffer.concat([body, tag]);
-}
 
 // The hostile cases craft glue entries: the sieve runs as a component (through
 // the preview1 adapter), so its snapshot files carry jco glue state.

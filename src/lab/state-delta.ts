@@ -2,13 +2,14 @@
 // instantiation (the state every restore returns to) and what a run left
 // different from it.
 import type { CoreLinker } from '../core/linker.js';
+import { globalCell, type GlobalCell, type GlobalValue } from '../core/global-cell.js';
 import type { GlueBindings } from '../glue/patch.js';
 import { EXPORT_GLOBAL_PREFIX } from '../rewrite/info.js';
 
 export interface ValueChange { name: string; before: string; after: string }
 export interface TableChange { name: string; sizeBefore: number; sizeAfter: number; entriesChanged: number }
 
-interface GlobalBase { name: string; global: WebAssembly.Global; value: unknown }
+interface GlobalBase { name: string; cell: GlobalCell; value: GlobalValue }
 interface TableBase { name: string; table: WebAssembly.Table; size: () => number; entries: unknown[] }
 interface GlueBase { name: string; get: () => unknown; value: string }
 
@@ -25,12 +26,12 @@ export class StateBaseline {
   constructor(linker: CoreLinker, bindings: GlueBindings, layout: { globalNames: Map<number, string>; globalCount: number } | null) {
     linker.instances.forEach(({ info, exports }, n) => {
       const own = info.memory && !info.memory.imported ? layout : null;
-      for (const exported of info.globals) {
-        const global = exports[exported] as WebAssembly.Global;
-        const index = Number(exported.slice(EXPORT_GLOBAL_PREFIX.length));
+      for (const g of info.globals) {
+        const cell = globalCell(exports, g);
+        const index = Number(g.name.slice(EXPORT_GLOBAL_PREFIX.length));
         if (own && index >= own.globalCount) continue;
         const name = own?.globalNames.get(index) ?? `global ${index}`;
-        this.globals.push({ name: `${n}.${name}`, global, value: global.value });
+        this.globals.push({ name: `${n}.${name}`, cell, value: cell.get() });
       }
       info.tables.forEach((exported, i) => {
         const table = exports[exported] as WebAssembly.Table;
@@ -49,7 +50,8 @@ export class StateBaseline {
   }
 
   globalChanges(): ValueChange[] {
-    return this.globals.filter((g) => !Object.is(g.global.value, g.value)).map((g) => ({ name: g.name, before: String(g.value), after: String(g.global.value) }));
+    return this.globals.map((g) => ({ g, now: g.cell.get() })).filter(({ g, now }) => !Object.is(now, g.value))
+      .map(({ g, now }) => ({ name: g.name, before: g.cell.show(g.value), after: g.cell.show(now) }));
   }
 
   tableChanges(): TableChange[] {

@@ -2,7 +2,8 @@
 // limit, eight at a time (marks are 1, so a word of eight clean chunks is
 // the double 0), clears them, and hands runs of chunks to rewind to a
 // callback. A store that starts in chunk c may spill into c + 1 (at most 15
-// bytes), so every mark covers its chunk and the next.
+// bytes), so every run ends with the chunk after its last mark, of which
+// the restore rewinds only the first bytes (TrackedMemory.rewindChunks).
 export class DirtyScan {
   private readonly words: Float64Array;
 

@@ -100,6 +100,15 @@ export class MemoryImage {
     if (limit > c) mem.fill(0, c * CHUNK, Math.min(limit * CHUNK, mem.length));
   }
 
+  /** Writes the first `bytes` bytes of chunk `c` of the image into `mem` (zeros above the image). */
+  copyPrefix(mem: Uint8Array, c: number, bytes: number): void {
+    const at = c * CHUNK;
+    if (at >= mem.length) return;
+    const s = c < this.slots.length ? this.slots[c]! : 0;
+    if (s === 0) mem.fill(0, at, Math.min(at + bytes, mem.length));
+    else mem.set(this.data.subarray((s - 1) * CHUNK, (s - 1) * CHUNK + bytes), at);
+  }
+
   /** Index of the first 64 KiB page where `mem` differs from the image, or -1. */
   firstDifferentPage(mem: Uint8Array): number {
     const { slots, data } = this;

@@ -17,6 +17,8 @@ import { isZero, MemoryImage } from './image.js';
 import { imageOf } from './image-store.js';
 
 const EMPTY = MemoryImage.build(new Uint8Array(0), 0, 'empty', 0);
+/** Bytes a store that starts in one chunk can write into the next: at most 15 (a v128 store), with room. */
+const SPILL = 16;
 
 export class TrackedMemory {
   readonly limit: WebAssembly.Global;
@@ -103,9 +105,14 @@ export class TrackedMemory {
     return count;
   }
 
-  /** Copies chunks [from, to) back from the image; zeroes the part above it. */
+  /**
+   * Rewinds a run from DirtyScan: marked chunks [from, to - 1) and the chunk
+   * after them, into which only their last store can have spilled (its
+   * first SPILL bytes), from the image; zeroes the part above it.
+   */
   private rewindChunks(mem: Uint8Array, from: number, to: number): void {
-    this.image.copyChunks(mem, from, to);
+    this.image.copyChunks(mem, from, to - 1);
+    this.image.copyPrefix(mem, to - 1, SPILL);
   }
 
   /** Full check that the memory equals the snapshot (tests and `verifyRestore`). */

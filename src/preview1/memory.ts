@@ -14,7 +14,6 @@ export class GuestTrap extends WebAssembly.RuntimeError {}
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export class GuestMemory {
-  private buffer: ArrayBuffer | SharedArrayBuffer | null = null;
   private u8 = new Uint8Array(0);
   private view = new DataView(new ArrayBuffer(0));
 
@@ -25,12 +24,16 @@ export class GuestMemory {
     private readonly mark: MarkRange | null,
   ) {}
 
-  /** Views over the current buffer (growing the memory replaces it). */
+  /**
+   * Views over the current buffer. Growing a (non-shared) memory detaches
+   * its old buffer, whose views then have length 0: only then is the
+   * `memory.buffer` getter, which is not cheap, asked again.
+   */
   private refresh(): void {
-    if (this.buffer !== this.memory.buffer) {
-      this.buffer = this.memory.buffer;
-      this.u8 = new Uint8Array(this.buffer);
-      this.view = new DataView(this.buffer);
+    if (this.u8.length === 0) {
+      const buffer = this.memory.buffer;
+      this.u8 = new Uint8Array(buffer);
+      this.view = new DataView(buffer);
     }
   }
 

@@ -7,6 +7,9 @@ export const REWIND_NS = 'wasi-rewind';
 /** Reserved export names. */
 export const EXPORT_MEMORY = '__rewind_memory';
 export const EXPORT_GLOBAL_PREFIX = '__rewind_global_';
+/** Exported functions that read and write a float or vector global as integer bits. */
+export const EXPORT_GLOBAL_GET_PREFIX = '__rewind_global_get_';
+export const EXPORT_GLOBAL_SET_PREFIX = '__rewind_global_set_';
 export const EXPORT_TABLE_PREFIX = '__rewind_table_';
 export const EXPORT_TABLE_CLEAR_PREFIX = '__rewind_table_clear_';
 /** The defining module's virtual-size globals (importers get them from the linker). */
@@ -57,10 +60,27 @@ export interface TableInfo {
   clear: string;
 }
 
+/** Value types of a global; `ref` covers every reference type. */
+export type GlobalType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128' | 'ref';
+
+/**
+ * A mutable global the snapshot covers. JavaScript cannot carry every f32 or
+ * f64 bit pattern (a NaN's payload and signalling bit are lost on the way
+ * through a number) nor any v128, so those are read and written as integer
+ * bits through the two exported functions `bits`.
+ */
+export interface GlobalInfo {
+  /** Export name of the global. */
+  name: string;
+  type: GlobalType;
+  /** Export names of get () -> bits and set (bits) -> (); f32: i32, f64: i64, v128: two i64 (low, high). */
+  bits?: { get: string; set: string };
+}
+
 export interface ModuleInfo {
   memory: MemoryInfo | null;
-  /** Export names of the module's own mutable globals (including the rewriter's state globals). */
-  globals: string[];
+  /** The module's own mutable globals (including the rewriter's state globals). */
+  globals: GlobalInfo[];
   /** Export names of the module's own tables. */
   tables: string[];
   /** The module's own tables, virtualised (same order as `tables`). */

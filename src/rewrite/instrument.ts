@@ -13,7 +13,10 @@
 // namespace, is rejected (sections.ts).
 import binaryen from 'binaryen';
 import { InvalidWasmError, UnsupportedModuleError } from '../errors.js';
-import { EXPORT_GLOBAL_PREFIX, EXPORT_MEMORY, EXPORT_TABLE_PREFIX, MAX_PAGES, type MemoryInfo, type ModuleInfo } from './info.js';
+import {
+  EXPORT_GLOBAL_GET_PREFIX, EXPORT_GLOBAL_PREFIX, EXPORT_GLOBAL_SET_PREFIX, EXPORT_MEMORY, EXPORT_TABLE_PREFIX, MAX_PAGES,
+  type GlobalType, type MemoryInfo, type ModuleInfo,
+} from './info.js';
 import { AccessRewriter, addMemoryState, MEMORY_HELPERS } from './memory-access.js';
 import { quietly } from './quiet.js';
 import { checkSections } from './sections.js';
@@ -21,7 +24,7 @@ import { TableCopyId, TableFillId, TableInitId } from './raw-expr.js';
 import { TableRewriter } from './tables.js';
 import { walk } from './walk.js';
 
-const { i32 } = binaryen;
+const { i32, i64 } = binaryen;
 const B = binaryen as unknown as Record<string, any>;
 // What Node 22+'s V8 runs by default. Not Features.All: binaryen would then
 // use newer encodings (e.g. for imports) that V8 cannot read yet.
@@ -83,7 +86,9 @@ function exportState(m: binaryen.Module, info: ModuleInfo): Map<string, string> 
     if (g.module || !g.mutable) continue;
     const name = EXPORT_GLOBAL_PREFIX + i;
     m.addGlobalExport(g.name, name);
-    info.globals.push(name);
+    const type = globalType(g.type);
+    const bits = type === 'f32' || type === 'f64' || type === 'v128' ? addBitAccess(m, g.name, type, i) : undefined;
+    info.globals.push(bits ? { name, type, bits } : { name, type });
     names.set(g.name, name);
   }
   for (let i = 0; i < m.getNumTables(); i++) {
@@ -93,6 +98,33 @@ function exportState(m: binaryen.Module, info: ModuleInfo): Map<string, string> 
     m.addTableExport(t.name, name);
     info.tables.push(name);
   }
+  return names;
+}
+
+function globalType(t: number): GlobalType {
+  const types: [number, GlobalType][] = [[i32, 'i32'], [i64, 'i64'], [binaryen.f32, 'f32'], [binaryen.f64, 'f64'], [binaryen.v128, 'v128']];
+  return types.find(([id]) => id === t)?.[1] ?? 'ref';
+}
+
+/** Exported get/set functions moving a float or vector global's value as integer bits (see GlobalInfo). */
+function addBitAccess(m: binaryen.Module, global: string, type: 'f32' | 'f64' | 'v128', index: number): { get: string; set: string } {
+  const names = { get: EXPORT_GLOBAL_GET_PREFIX + index, set: EXPORT_GLOBAL_SET_PREFIX + index };
+  const value = () => m.global.get(global, binaryen[type]);
+  const { none } = binaryen;
+  if (type === 'v128') {
+    const pair = binaryen.createType([i64, i64]);
+    m.addFunction(names.get, none, pair, [], m.tuple.make([m.i64x2.extract_lane(value(), 0), m.i64x2.extract_lane(value(), 1)]));
+    m.addFunction(names.set, pair, none, [], m.global.set(global,
+      m.i64x2.replace_lane(m.i64x2.splat(m.local.get(0, i64)), 1, m.local.get(1, i64))));
+  } else {
+    const int = type === 'f32' ? i32 : i64;
+    const get = type === 'f32' ? m.i32.reinterpret(value()) : m.i64.reinterpret(value());
+    const set = type === 'f32' ? m.f32.reinterpret(m.local.get(0, int)) : m.f64.reinterpret(m.local.get(0, int));
+    m.addFunction(names.get, none, int, [], get);
+    m.addFunction(names.set, int, none, [], m.global.set(global, set));
+  }
+  m.addFunctionExport(names.get, names.get);
+  m.addFunctionExport(names.set, names.set);
   return names;
 }
 

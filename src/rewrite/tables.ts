@@ -31,7 +31,12 @@ const Init = rawAccessors('TableInit');
 const segmentLength = (ref: number): number =>
   (binaryen as unknown as { _BinaryenElementSegmentGetLength(s: number): number })._BinaryenElementSegmentGetLength(ref);
 
-interface Virtual { name: string; type: number; size: string; dirty: string }
+/**
+ * `fixed`: the table's maximum is its initial size (what wasm-ld emits by
+ * default), so no grow can ever succeed and the virtual size always equals
+ * the real one: reads (call_indirect, table.get) need no clamp.
+ */
+interface Virtual { name: string; type: number; size: string; dirty: string; fixed: boolean }
 
 export class TableRewriter {
   private readonly virtual = new Map<string, Virtual>();
@@ -55,7 +60,7 @@ export class TableRewriter {
       this.tableNames.set(tableNamePointer(ref), t.name);
       if (t.module) continue;
       const type = (binaryen as unknown as { _BinaryenTableGetType(t: number): number })._BinaryenTableGetType(ref);
-      const v: Virtual = { name: t.name, type, size: `__rewind_tsize_${i}`, dirty: `__rewind_tdirty_${i}` };
+      const v: Virtual = { name: t.name, type, size: `__rewind_tsize_${i}`, dirty: `__rewind_tdirty_${i}`, fixed: t.max === t.initial };
       m.addGlobal(v.size, i32, true, m.i32.const(t.initial));
       m.addGlobal(v.dirty, i32, true, m.i32.const(0));
       const clear = EXPORT_TABLE_CLEAR_PREFIX + i;
@@ -188,7 +193,7 @@ export class TableRewriter {
       }
       case binaryen.TableGetId: {
         const v = this.virtual.get(B.TableGet.getTable(expr));
-        if (!v) return null;
+        if (!v || v.fixed) return null;
         B.TableGet.setIndex(expr, this.clampIndex(v, B.TableGet.getIndex(expr), newLocal()));
         return expr;
       }
@@ -200,7 +205,7 @@ export class TableRewriter {
       }
       case binaryen.CallIndirectId: {
         const v = this.virtual.get(B.CallIndirect.getTable(expr));
-        if (!v) return null;
+        if (!v || v.fixed) return null;
         B.CallIndirect.setTarget(expr, this.clampIndex(v, B.CallIndirect.getTarget(expr), newLocal()));
         return expr;
       }

@@ -103,7 +103,7 @@ export const snapshotSchema = z.object({
   }).strict()).max(LIMITS.memories),
   globals: z.array(z.discriminatedUnion('type', [
     z.object({ instance: z.number().int().nonnegative(), name: z.string().max(256), type: z.literal('number'), value: z.string().regex(NUMBER) }).strict(),
-    z.object({ instance: z.number().int().nonnegative(), name: z.string().max(256), type: z.literal('bigint'), value: z.string().regex(/^-?\d{1,20}$/) }).strict(),
+    z.object({ instance: z.number().int().nonnegative(), name: z.string().max(256), type: z.literal('bigint'), value: z.string().regex(/^-?\d{1,39}$/) }).strict(),
   ])).max(LIMITS.globals),
   glue: z.record(z.string().max(256), encoded),
   files: z.array(z.discriminatedUnion('kind', [

@@ -5,6 +5,7 @@
 import { open } from 'node:fs/promises';
 import { RewindError, SnapshotFileError } from '../errors.js';
 import type { CoreLinker } from '../core/linker.js';
+import { globalCell } from '../core/global-cell.js';
 import type { GlueBindings } from '../glue/patch.js';
 import type { WasiHost } from '../../shims/host.js';
 import type { Entry } from '../../shims/vfs.js';
@@ -35,11 +36,12 @@ export function encodeSnapshot(p: LiveParts, key?: SnapshotKey, codec: Codec = '
       const image = m.sharedImage;
       return { pages: image.pages, runs: image.runs(), data: blobs.add(image.data) };
     }),
-    globals: p.linker.instances.flatMap(({ info, exports }, instance) => info.globals.map((name) => {
-      const value = (exports[name] as WebAssembly.Global).value as number | bigint;
+    globals: p.linker.instances.flatMap(({ info, exports }, instance) => info.globals.map((g) => {
+      if (g.type === 'ref') throw new SnapshotFileError(`global ${g.name} of instance ${instance} holds a reference, which a snapshot file cannot carry`);
+      const value = globalCell(exports, g).get() as number | bigint;
       return typeof value === 'bigint'
-        ? { instance, name, type: 'bigint' as const, value: String(value) }
-        : { instance, name, type: 'number' as const, value: Object.is(value, -0) ? '-0' : String(value) };
+        ? { instance, name: g.name, type: 'bigint' as const, value: String(value) }
+        : { instance, name: g.name, type: 'number' as const, value: Object.is(value, -0) ? '-0' : String(value) };
     })),
     glue: encodeGlue(p.bindings, p.host) as SnapshotJson['glue'],
     files: p.host.fs.snapshotContents.map((e) => (e.kind === 'file' ? { ...e, data: blobs.add(e.data) } : e)),
@@ -77,17 +79,18 @@ export function applySnapshot(p: LiveParts, file: Uint8Array, limits: LoadLimits
     if (m.pages > limit) throw new SnapshotFileError(`snapshot file memory ${i} has ${m.pages} pages, more than it may grow to (${limit})`);
   });
   const globals = json.globals.map((g) => {
-    const global = p.linker.instances[g.instance]?.exports[g.name];
-    if (!(global instanceof WebAssembly.Global)) throw new SnapshotFileError(`snapshot file names global ${g.name} of instance ${g.instance}, which does not exist`);
-    if ((typeof global.value === 'bigint') !== (g.type === 'bigint')) throw new SnapshotFileError(`snapshot file gives global ${g.name} a value of the wrong type`);
+    const linked = p.linker.instances[g.instance];
+    const info = linked?.info.globals.find((x) => x.name === g.name);
+    if (!linked || !info) throw new SnapshotFileError(`snapshot file names global ${g.name} of instance ${g.instance}, which does not exist`);
+    const cell = globalCell(linked.exports, info);
     const value = g.type === 'bigint' ? BigInt(g.value) : Number(g.value);
-    if (typeof value === 'bigint' && (value < -(1n << 63n) || value >= 1n << 64n)) throw new SnapshotFileError(`snapshot file gives global ${g.name} an out-of-range value`);
-    return { global, value };
+    if (!cell.accepts(value)) throw new SnapshotFileError(`snapshot file gives global ${g.name} a value of the wrong type or out of range`);
+    return { cell, value };
   });
   const roots = new Set(p.host.fs.roots);
   try {
     json.memories.forEach((m, i) => p.linker.memories[i]!.loadChunks(m.pages, m.runs, blob(m.data)));
-    for (const { global, value } of globals) global.value = value;
+    for (const { cell, value } of globals) cell.set(value);
     p.host.fs.load(json.files.map((e): Entry => (e.kind === 'file' ? { ...e, data: Buffer.from(blob(e.data)) } : e)));
     applyGlue(p.bindings, json.glue as Record<string, Encoded>, {
       describe: (obj) => p.host.describe(obj),
