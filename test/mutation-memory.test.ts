@@ -157,6 +157,25 @@ describe('MemoryImage against the bytes it was built from', () => {
     }
   });
 
+  it('copyPrefix writes the first bytes of one chunk (zeros above the image), within the memory, and nothing else', () => {
+    const next = prng(12);
+    const source = randomMemory(next, 1);
+    source.fill(0, 2 * CHUNK, 3 * CHUNK); // a zero chunk among stored ones
+    source[5 * CHUNK] = 9;
+    const image = MemoryImage.build(source, 1, 'h', hashMemory(source, 1).stored);
+    for (const c of [0, 2, 5, 15, 16, 20, 31, 32, 40]) {
+      const mem = new Uint8Array(2 * PAGE).fill(0xee);
+      image.copyPrefix(mem, c, 16);
+      const want = new Uint8Array(2 * PAGE).fill(0xee);
+      if (c * CHUNK < want.length) want.set(c < CHUNKS_PER_PAGE ? source.subarray(c * CHUNK, c * CHUNK + 16) : new Uint8Array(16), c * CHUNK);
+      expect(same(mem, want), `chunk ${c}`).toBe(true);
+    }
+    const short = new Uint8Array(PAGE + 8).fill(0xee);
+    image.copyPrefix(short, CHUNKS_PER_PAGE, 16); // a memory ending inside the prefix of a chunk above the image
+    expect(allZero(short.subarray(PAGE))).toBe(true);
+    expect(short[PAGE - 1]).toBe(0xee);
+  });
+
   it('firstDifferentPage finds the lowest page that differs, within the image only', () => {
     const next = prng(9);
     const source = randomMemory(next, 3);
