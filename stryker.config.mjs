@@ -4,7 +4,7 @@
 // test set in vitest.mutation.config.ts (MUTATION_AREA).
 const AREAS = {
   // What a rewind puts back in the instance, and the rewriter that makes it possible.
-  core: ['src/state-snapshot.ts', 'src/memory/**/*.ts', 'src/core/linker.ts'],
+  core: ['src/state-snapshot.ts', 'src/memory/**/*.ts', 'src/core/linker.ts', 'src/core/global-cell.ts'],
   rewrite: ['src/rewrite/tables.ts', 'src/rewrite/memory-access.ts', 'src/rewrite/instrument.ts'],
   // The volume's undo journal.
   fs: ['shims/fs/volume.ts', 'shims/fs/inode.ts', 'shims/fs/data.ts'],

@@ -8,7 +8,7 @@ import { defineConfig } from 'vitest/config';
 export const AREA_TESTS: Record<string, string[]> = {
   // Tracked memory and the linker as units, then the snapshot and the rewriter end to end, rewritten in-process
   // (cached on disk unless the rewriter carries mutants: see mutation-core.test.ts).
-  core: ['test/mutation-memory.test.ts', 'test/mutation-linker.test.ts', 'test/mutation-core.test.ts'],
+  core: ['test/mutation-memory.test.ts', 'test/mutation-linker.test.ts', 'test/mutation-globals.test.ts', 'test/mutation-core.test.ts'],
   // The rewriter: module shapes as units, then every instruction end to end (rewritten per test).
   rewrite: ['test/mutation-rewrite.test.ts', 'test/mutation-core.test.ts'],
   // The volume's undo journal, as unit tests (milliseconds per mutant).

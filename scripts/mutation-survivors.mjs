@@ -1,20 +1,34 @@
 // Lists the surviving (and no-coverage) mutants of one area's Stryker JSON
-// report, with the score: node scripts/mutation-survivors.mjs AREA
+// report, with the score:
+//   node scripts/mutation-survivors.mjs AREA [RERUN_REPORT...]
+// A re-run over some lines (`--mutate file:lines`, its report copied aside)
+// overrides the status of the mutants it ran: same file, place, mutator and
+// replacement (a mutant whose line moved since is not matched).
 import { readFileSync } from 'node:fs';
 
-const area = process.argv[2] ?? 'core';
-const report = JSON.parse(readFileSync(`reports/mutation/${area}/mutation.json`, 'utf8'));
+const [area = 'core', ...reruns] = process.argv.slice(2);
+const load = (path) => JSON.parse(readFileSync(path, 'utf8'));
+const report = load(`reports/mutation/${area}/mutation.json`);
+const key = (file, m) => `${file}:${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement ?? ''}`;
+const override = new Map();
+for (const path of reruns) {
+  for (const [file, { mutants }] of Object.entries(load(path).files)) for (const m of mutants) override.set(key(file, m), m.status);
+}
 const count = {};
+let rerun = 0;
 for (const [file, { mutants, source }] of Object.entries(report.files)) {
   const lines = source.split('\n');
   for (const m of mutants) {
-    count[m.status] = (count[m.status] ?? 0) + 1;
-    if (m.status !== 'Survived' && m.status !== 'NoCoverage') continue;
+    const status = override.get(key(file, m)) ?? m.status;
+    if (override.has(key(file, m))) rerun++;
+    count[status] = (count[status] ?? 0) + 1;
+    if (status !== 'Survived' && status !== 'NoCoverage') continue;
     const { line, column } = m.location.start;
-    console.log(`${file}:${line}:${column} ${m.status} ${m.mutatorName}: ${JSON.stringify(m.replacement ?? '')}`);
+    console.log(`${file}:${line}:${column} ${status}${m.static ? ' (static)' : ''} ${m.mutatorName}: ${JSON.stringify(m.replacement ?? '')}`);
     console.log(`    ${lines[line - 1].trim()}`);
   }
 }
 const killed = (count.Killed ?? 0) + (count.Timeout ?? 0);
 const valid = killed + (count.Survived ?? 0) + (count.NoCoverage ?? 0);
+if (reruns.length) console.log(`${rerun} mutants taken from the re-run`);
 console.log(JSON.stringify(count), `score ${(100 * killed / valid).toFixed(1)}% (${killed} of ${valid})`);
