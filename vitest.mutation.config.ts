@@ -10,7 +10,7 @@ export const AREA_TESTS: Record<string, string[]> = {
   // (cached on disk unless the rewriter carries mutants: see mutation-core.test.ts).
   core: ['test/mutation-memory.test.ts', 'test/mutation-linker.test.ts', 'test/mutation-globals.test.ts', 'test/mutation-core.test.ts'],
   // The rewriter: module shapes as units, then every instruction end to end (rewritten per test).
-  rewrite: ['test/mutation-rewrite.test.ts', 'test/mutation-core.test.ts'],
+  rewrite: ['test/mutation-rewrite.test.ts', 'test/mutation-globals.test.ts', 'test/mutation-core.test.ts'],
   // The volume's undo journal, as unit tests (milliseconds per mutant).
   fs: ['test/mutation-fs-model.test.ts', 'test/mutation-volume.test.ts'],
   // Host reset and the verifyRestore fingerprint, as units.
