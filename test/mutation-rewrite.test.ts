@@ -60,6 +60,12 @@ describe('the rewriter refuses what a rewind cannot cover', () => {
     }
   });
 
+  it('a valid module binaryen cannot read is unsupported, not invalid', async () => {
+    const wat = '(module (table 1 funcref) (func $f) (elem declare func $f) (elem $e func $f) (func (table.init $e (i32.const 0) (i32.const 0) (i32.const 1))))';
+    expect(WebAssembly.validate(await wasm(wat))).toBe(true);
+    await refused(wat, UnsupportedModuleError, /^binaryen cannot read this core module/);
+  });
+
   it('bytes that are not a module are invalid wasm', async () => {
     const e = (() => {
       try {
@@ -112,7 +118,8 @@ describe('what the rewriter reports', () => {
   });
 
   it('a defined memory: its limits, exported for the runtime with its size globals, whatever its own export name', async () => {
-    for (const [decl, maxPages] of [['(memory 2 5)', 5], ['(memory 2)', MAX_PAGES], ['(memory (export "m") 2 7)', 7]] as const) {
+    // A memory named in the name section is known to binaryen by that name (found through its export).
+    for (const [decl, maxPages] of [['(memory 2 5)', 5], ['(memory 2)', MAX_PAGES], ['(memory (export "m") 2 7)', 7], ['(memory $heap (export "m") 2 7)', 7]] as const) {
       const wat = `(module (func (export "f") (result i32) (i32.store (i32.const 8) (i32.const 1)) (memory.size)) ${decl} (func (export "g")))`;
       const { bytes, info } = await rewrite(wat);
       expect(info.memory).toEqual({ imported: null, initialPages: 2, maxPages });
@@ -229,6 +236,28 @@ describe('rewritten modules linked as the runtime links them, against fresh inst
       return [outcome(() => e.get!(0)), outcome(() => e.get!(1)), outcome(() => e.get!(2)), outcome(() => e.size!()), outcome(() => e.call!(1)), outcome(() => e.call!(2))];
     };
     expect(run(new WebAssembly.Module(new Uint8Array(bytes)))).toEqual(run(new WebAssembly.Module(await wasm(wat))));
+  });
+
+  it('every SIMD load and lane access is checked with its own width, as on a fresh instance', async () => {
+    const loads = ['v128.load8_splat', 'v128.load16_splat', 'v128.load32_splat', 'v128.load64_splat', 'v128.load8x8_s', 'v128.load8x8_u',
+      'v128.load16x4_s', 'v128.load16x4_u', 'v128.load32x2_s', 'v128.load32x2_u', 'v128.load32_zero', 'v128.load64_zero'];
+    const lanes = ['v128.load8_lane', 'v128.load16_lane', 'v128.load32_lane', 'v128.load64_lane'];
+    const stores = ['v128.store8_lane', 'v128.store16_lane', 'v128.store32_lane', 'v128.store64_lane'];
+    const fns = [
+      ...loads.map((op, k) => `(func (export "f${k}") (param i32) (result i32) (i32x4.extract_lane 0 (${op} (local.get 0))))`),
+      ...lanes.map((op, k) => `(func (export "f${12 + k}") (param i32) (result i32) (i32x4.extract_lane 0 (${op} 0 (local.get 0) (v128.const i64x2 0 0))))`),
+      ...stores.map((op, k) => `(func (export "f${16 + k}") (param i32) (result i32) (${op} 0 (local.get 0) (v128.const i64x2 -1 -1)) (i32.load (i32.const 0)))`),
+    ];
+    const wat = `(module (memory 1 2) (data (i32.const 0) "\\01\\02\\03\\04\\05\\06\\07\\08") (func (export "grow") (result i32) (memory.grow (i32.const 1))) ${fns.join(' ')})`;
+    const { exports, memory } = await linked(wat);
+    exports.grow!();
+    memory.restore(); // a second real page the guest must not reach
+    const plain = await fresh(wat);
+    for (let k = 0; k < fns.length; k++) {
+      for (const at of [0, PAGE - 8, PAGE - 4, PAGE - 2, PAGE - 1, PAGE]) {
+        expect(outcome(() => exports[`f${k}`]!(at)), `f${k} at ${at}`).toEqual(outcome(() => plain[`f${k}`]!(at)));
+      }
+    }
   });
 
   it('a static offset that reaches past 4 GiB traps as on a fresh instance', async () => {
