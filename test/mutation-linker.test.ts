@@ -73,12 +73,14 @@ describe('CoreLinker links a component\'s core modules', () => {
       (import "env" "bound" (func $bound (param i32 i32)))
       (import "env" "proxied" (func $proxied (param i32 i32)))
       (import "env" "wide" (func $wide (param i32 i64)))
+      (import "env" "digits" (func $digits (param i32 i32)))
       (memory (export "memory") 2)
       (func (export "run") (param i32)
         (call $write (i32.const 7) (local.get 0))
         (call $bound (i32.const 8) (i32.add (local.get 0) (i32.const 8192)))
         (call $proxied (i32.const 9) (i32.add (local.get 0) (i32.const 16384)))
-        (call $wide (i32.const 1) (i64.const 4096))))`);
+        (call $wide (i32.const 1) (i64.const 4096))
+        (call $digits (i32.const 6) (i32.add (local.get 0) (i32.const 24576)))))`);
     const linker = new CoreLinker(new Map([[module, info]]));
     const bytes = () => new Uint8Array(linker.memories[0]!.memory!.buffer);
     const write = (value: number, ptr: number) => void (bytes()[ptr] = value);
@@ -88,15 +90,18 @@ describe('CoreLinker links a component\'s core modules', () => {
       write(value, ptr);
     };
     Object.defineProperty(named7, 'name', { value: '7up' });
+    // A JavaScript function named like a wasm export (digits only) is still a host function.
+    const digits = (value: number, ptr: number) => write(value, ptr);
+    Object.defineProperty(digits, 'name', { value: '42' });
     let wideCalls = 0;
     const { exports } = linker.instantiateCore(module, {
-      env: { write, bound: write1.bind(null), proxied: new Proxy(named7, {}), wide: () => void wideCalls++ },
+      env: { write, bound: write1.bind(null), proxied: new Proxy(named7, {}), wide: () => void wideCalls++, digits },
     });
     const memory = linker.memories[0]!;
     memory.snapshot();
     for (const ptr of [100, 4096 + 5, 3 * 4096 - 1, PAGE + 77]) {
       (exports.run as (p: number) => void)(ptr);
-      expect([bytes()[ptr], bytes()[ptr + 8192], bytes()[ptr + 16384]]).toEqual([7, 8, 9]);
+      expect([bytes()[ptr], bytes()[ptr + 8192], bytes()[ptr + 16384], bytes()[ptr + 24576]]).toEqual([7, 8, 9, 6]);
       memory.restore();
       memory.verify();
     }
@@ -134,8 +139,11 @@ describe('CoreLinker links a component\'s core modules', () => {
     const memory = linker.memories[0]!;
     memory.snapshot();
     const bytes = () => new Uint8Array(memory.memory!.buffer);
+    let top = 1024;
     for (const len of [10, 5000, 70000]) {
       const ptr = (exports.cabi_realloc as Fn)(0, 0, 1, len) as number;
+      expect(ptr).toBe(top);
+      top += len;
       bytes().fill(3, ptr, ptr + len);
       memory.restore();
       memory.verify();

@@ -472,6 +472,10 @@ describe('TrackedMemory loads snapshot-file images', () => {
     expect(errorOf(() => m.t.loadImage(1, new Uint8Array(PAGE + 1)))).toBe('snapshot image is larger than its page count');
     m.t.loadImage(1, new Uint8Array(PAGE).fill(4));
     expect(m.bytes().subarray(0, PAGE).every((b) => b === 4)).toBe(true);
+    const small = tracked(1);
+    small.t.loadImage(3, image); // the memory grows to the image's page count
+    expect(small.memory.buffer.byteLength).toBe(3 * PAGE);
+    expect(same(small.bytes().subarray(0, image.length), image)).toBe(true);
   });
 
   it('loadChunks: the runs at their places, every other chunk zero, without growing a memory that is large enough', () => {
