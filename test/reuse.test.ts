@@ -109,7 +109,7 @@ describe('host callbacks', () => {
     let inner: Promise<unknown> | undefined;
     const outer = await inst.run({ onStdout: () => { inner ??= inst.run().then(() => 'ran', (e: { code?: string }) => e.code); } });
     expect(await inner).toBe('REENTRANT_CALL');
-    const want = (await fresh('hello')).result;
+    const want = (await fresh('hello', {}, {})).result;
     expect(observed(outer)).toEqual(want);
     expect(observed(await inst.run())).toEqual(want);
   });

@@ -10,7 +10,7 @@
 // (image-store.ts): nothing here writes to it.
 import { RestoreError } from '../errors.js';
 import {
-  CHUNK, CHUNK_SHIFT, CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, JUNK_CHUNK, MAP_PAGES, PAGE, type MemoryInfo,
+  CHUNK, CHUNK_SHIFT, CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, IMPORT_MEMORY, JUNK_CHUNK, MAP_PAGES, PAGE, type MemoryInfo,
 } from '../rewrite/info.js';
 import { DirtyScan } from './dirty-scan.js';
 import { isZero, MemoryImage } from './image.js';
@@ -33,8 +33,12 @@ export class TrackedMemory {
   /** Highest chunk the host marked (host writes are bounded by the real size only). */
   private hostHigh = -1;
 
+  /** The memory itself when a rewritten module defines it (it imports it from us, with the declared limits). */
+  private readonly defined: WebAssembly.Memory | null;
+
   constructor(info: MemoryInfo, limitPages: number) {
     this.limit = new WebAssembly.Global({ value: 'i32', mutable: false }, Math.min(info.maxPages, limitPages));
+    this.defined = info.imported ? null : new WebAssembly.Memory({ initial: info.initialPages, maximum: info.maxPages });
   }
 
   /** Wires the defining module's exports (its memory and size globals). */
@@ -51,7 +55,7 @@ export class TrackedMemory {
 
   /** The reserved imports of the module that defines this memory. */
   get definerImports(): Record<string, unknown> {
-    return { map: this.mapMemory, limit: this.limit };
+    return { [IMPORT_MEMORY]: this.defined, map: this.mapMemory, limit: this.limit };
   }
 
   /** The page count the guest sees (settable as a WebAssembly.Global-like value). */

@@ -4,6 +4,8 @@
 
 /** Namespace of the imports the rewriter adds; a guest module may not import from it. */
 export const REWIND_NS = 'wasi-rewind';
+/** The import a module's own memory becomes (see memory-access.ts); the runtime creates it. */
+export const IMPORT_MEMORY = 'memory';
 /** Reserved export names. */
 export const EXPORT_MEMORY = '__rewind_memory';
 export const EXPORT_GLOBAL_PREFIX = '__rewind_global_';
