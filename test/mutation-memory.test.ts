@@ -11,7 +11,7 @@ import { DirtyScan } from '../src/memory/dirty-scan.js';
 import { hashMemory, isZero, MemoryImage } from '../src/memory/image.js';
 import { adoptImages, imageCount, imageOf, onImageBuilt } from '../src/memory/image-store.js';
 import { TrackedMemory } from '../src/memory/tracked-memory.js';
-import { CHUNK, CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, JUNK_CHUNK, PAGE } from '../src/rewrite/info.js';
+import { CHUNK, CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, IMPORT_MEMORY, JUNK_CHUNK, PAGE } from '../src/rewrite/info.js';
 
 /** Deterministic 32-bit generator (mulberry32). */
 function prng(seed: number): () => number {
@@ -270,7 +270,8 @@ describe('image store: one image per distinct content', () => {
 /** A TrackedMemory attached to a plain memory and size globals, as the linker attaches a rewritten module's. */
 function tracked(pages: number, maxPages = 64, limitPages = 64) {
   const t = new TrackedMemory({ imported: null, initialPages: pages, maxPages }, limitPages);
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: maxPages });
+  // The memory the TrackedMemory creates for the module that defines it (imported by that module).
+  const memory = t.definerImports[IMPORT_MEMORY] as WebAssembly.Memory;
   const vpages = new WebAssembly.Global({ value: 'i32', mutable: true }, pages);
   const vbytes = new WebAssembly.Global({ value: 'i64', mutable: true }, BigInt(pages * PAGE));
   t.attach({ [EXPORT_VPAGES]: vpages, [EXPORT_VBYTES]: vbytes }, memory);
@@ -448,7 +449,9 @@ describe('TrackedMemory restore against its snapshot', () => {
     expect(m.t.limit.value).toBe(4);
     expect(tracked(1, 3, 8).t.limit.value).toBe(3);
     expect(m.t.imports).toEqual({ map: m.t.mapMemory, limit: m.t.limit, vpages: m.vpages, vbytes: m.vbytes });
-    expect(m.t.definerImports).toEqual({ map: m.t.mapMemory, limit: m.t.limit });
+    expect(m.t.definerImports).toEqual({ [IMPORT_MEMORY]: m.memory, map: m.t.mapMemory, limit: m.t.limit });
+    expect(m.memory.buffer.byteLength).toBe(PAGE);
+    expect(() => m.memory.grow(10)).toThrow(RangeError); // the declared maximum (10 pages, one in use)
     expect(m.t.vpages).toBe(m.vpages);
   });
 });

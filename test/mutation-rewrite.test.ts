@@ -10,7 +10,7 @@ import { parse } from '@bytecodealliance/jco';
 import { describe, expect, it } from 'vitest';
 import { InvalidWasmError, UnsupportedModuleError } from '../src/errors.js';
 import { CoreLinker } from '../src/core/linker.js';
-import { EXPORT_MEMORY, EXPORT_VBYTES, EXPORT_VPAGES, MAX_PAGES, PAGE, REWIND_NS } from '../src/rewrite/info.js';
+import { EXPORT_MEMORY, EXPORT_VBYTES, EXPORT_VPAGES, IMPORT_MEMORY, MAX_PAGES, PAGE, REWIND_NS } from '../src/rewrite/info.js';
 import { rewriteModule } from '../src/rewrite/instrument.js';
 
 const wasm = async (wat: string) => new Uint8Array(await parse(wat));
@@ -126,7 +126,7 @@ describe('what the rewriter reports', () => {
       const module = new WebAssembly.Module(new Uint8Array(bytes));
       const exports = names(WebAssembly.Module.exports(module));
       expect(exports).toEqual(expect.arrayContaining([EXPORT_MEMORY, EXPORT_VPAGES, EXPORT_VBYTES]));
-      expect(names(WebAssembly.Module.imports(module).filter((i) => i.module === REWIND_NS)).sort()).toEqual(['limit', 'map']);
+      expect(names(WebAssembly.Module.imports(module).filter((i) => i.module === REWIND_NS)).sort()).toEqual(['limit', 'map', IMPORT_MEMORY].sort());
     }
   });
 
