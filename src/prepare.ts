@@ -21,7 +21,7 @@ import { rewriteAll } from './rewrite/in-worker.js';
 import { compileModule } from './pool/shared-modules.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
-export const CACHE_FORMAT = 18;
+export const CACHE_FORMAT = 19;
 
 export type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,

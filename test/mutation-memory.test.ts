@@ -382,7 +382,7 @@ describe('TrackedMemory restore against its snapshot', () => {
     expect(m.bytes()[3 * PAGE]).toBe(1);
   });
 
-  it('markRange and markPointer mark exactly the chunks written, and ignore empty, negative and out-of-map ranges', () => {
+  it('markRange and markPointer mark exactly the chunks written (signed i32 pointers as unsigned), and ignore empty and junk-chunk ranges', () => {
     const m = tracked(1);
     const marked = () => marks(m.map);
     m.t.markRange(0, 1);
@@ -398,11 +398,15 @@ describe('TrackedMemory restore against its snapshot', () => {
     expect(marked()).toEqual([5, 6]);
     m.map.fill(0);
     m.t.markRange(100, 0);
-    m.t.markRange(100, -5);
-    m.t.markRange(-1, 10);
+    m.t.markRange(-1, 10); // 0xffffffff: in the junk chunk
     m.t.markPointer(-1);
     m.t.markPointer(JUNK_CHUNK * CHUNK);
     expect(marked()).toEqual([]);
+    // i32 arguments arrive signed: 2 GiB and above are negative numbers.
+    m.t.markRange((2 ** 31 + CHUNK) | 0, 1);
+    m.t.markPointer((2 ** 31 + 3 * CHUNK) | 0);
+    expect(marked()).toEqual([2 ** 19 + 1, 2 ** 19 + 3]);
+    m.map.fill(0);
     m.t.markRange((JUNK_CHUNK - 1) * CHUNK, 3 * CHUNK); // clipped below the junk chunk
     expect(marked()).toEqual([JUNK_CHUNK - 1]);
     m.map.fill(0);

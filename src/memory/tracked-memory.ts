@@ -78,9 +78,14 @@ export class TrackedMemory {
     this.hostHigh = -1;
   }
 
-  /** Marks chunks written by the host (glue writes into guest memory). */
+  /**
+   * Marks chunks written by the host (glue writes into guest memory). i32
+   * arguments arrive signed: a pointer or length of 2 GiB or more is negative.
+   */
   markRange(ptr: number, len: number): void {
-    if (len <= 0 || ptr < 0) return;
+    ptr >>>= 0;
+    len >>>= 0;
+    if (len === 0) return;
     const first = Math.floor(ptr / CHUNK);
     const last = Math.min(Math.floor((ptr + len - 1) / CHUNK), JUNK_CHUNK - 1);
     if (first > last) return;
@@ -90,7 +95,8 @@ export class TrackedMemory {
 
   /** Marks the chunk a pointer argument points into (results are written there, up to 16 bytes). */
   markPointer(ptr: number): void {
-    if (ptr < 0 || ptr >= JUNK_CHUNK * CHUNK) return;
+    ptr >>>= 0; // signed, as in markRange
+    if (ptr >= JUNK_CHUNK * CHUNK) return;
     const c = ptr >>> CHUNK_SHIFT;
     this.map[c] = 1;
     if (c > this.hostHigh) this.hostHigh = c;

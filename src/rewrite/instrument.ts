@@ -19,6 +19,7 @@ import {
 } from './info.js';
 import { AccessRewriter, addMemoryState, MEMORY_HELPERS } from './memory-access.js';
 import { quietly } from './quiet.js';
+import { withoutMemoryNames } from './memory-names.js';
 import { checkSections } from './sections.js';
 import { TableCopyId, TableFillId, TableInitId } from './raw-expr.js';
 import { TableRewriter } from './tables.js';
@@ -69,7 +70,7 @@ export function rewriteModule(input: Uint8Array): RewriteResult {
 
 function read(input: Uint8Array): binaryen.Module {
   try {
-    return quietly(() => binaryen.readBinary(input));
+    return quietly(() => binaryen.readBinary(withoutMemoryNames(input)));
   } catch (e) {
     // A module V8 accepts but binaryen cannot read (binaryen 132 loses track
     // of element segment indices after a declarative segment) is valid wasm.
@@ -130,7 +131,8 @@ function addBitAccess(m: binaryen.Module, global: string, type: 'f32' | 'f64' | 
 
 function memoryName(m: binaryen.Module): string {
   // binaryen.js exposes no memory name: binaryen calls an imported memory
-  // "mimport$0"; a defined one is named by its export, else "0".
+  // "mimport$0"; a defined one is named by its export, else "0" (the name
+  // section's memory names are dropped before reading: memory-names.ts).
   if (m.getMemoryInfo().module) return 'mimport$0';
   for (let i = 0; i < m.getNumExports(); i++) {
     const e = binaryen.getExportInfo(m.getExportByIndex(i));

@@ -128,6 +128,11 @@ function addBulkHelpers(m: binaryen.Module, mem: string): void {
   ]));
 }
 
+/** A memory instruction's static offset, unsigned (binaryen.js returns offsets of 2 GiB and more as negative numbers). */
+function offsetOf(expr: number, cls: any): number {
+  return ((cls.getOffset?.(expr) as number | undefined) ?? 0) >>> 0;
+}
+
 /** Per-function rewriting of memory instructions. */
 export class AccessRewriter {
   constructor(
@@ -187,7 +192,7 @@ export class AccessRewriter {
   }
 
   private load(expr: number, cls: any, bytes: number, atomic = false): number {
-    cls.setPtr(expr, this.clamp(cls.getPtr(expr), cls.getOffset?.(expr) ?? 0, bytes, TRAP_ADDRESS, atomic));
+    cls.setPtr(expr, this.clamp(cls.getPtr(expr), offsetOf(expr, cls), bytes, TRAP_ADDRESS, atomic));
     return expr;
   }
 
@@ -200,7 +205,7 @@ export class AccessRewriter {
    */
   private store(expr: number, cls: any, bytes: number, atomic = false): number {
     const m = this.m;
-    const offset = cls.getOffset(expr) as number;
+    const offset = offsetOf(expr, cls);
     const trapAt = (JUNK_CHUNK << CHUNK_SHIFT) - offset | 0;
     const t = this.tmp();
     const clamped = this.clamp(cls.getPtr(expr), offset, bytes, trapAt, atomic);

@@ -1,0 +1,67 @@
+// Memory edge cases of the rewriter and the restore: a memory named only in
+// the name section, static offsets of 2 GiB and more, and host writes above
+// 2 GiB (whose i32 pointers reach JavaScript as negative numbers). Fresh
+// instances are the oracle.
+import { parse } from '@bytecodealliance/jco';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TrackedMemory } from '../src/memory/tracked-memory.js';
+import { EXPORT_VBYTES, EXPORT_VPAGES, PAGE } from '../src/rewrite/info.js';
+import { rewriteModule } from '../src/rewrite/instrument.js';
+import { sameAsFresh } from './support/hostile-ops.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'rewind-memedge-'));
+async function wat(name: string, text: string): Promise<string> {
+  const file = join(dir, `${name}.wasm`);
+  writeFileSync(file, await parse(text));
+  return file;
+}
+
+/** A command that increments a counter at `at` (offset `offset`) and exits with it: 1 on every fresh instance. */
+const counter = (memory: string, offset: number) => `(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  ${memory}
+  (func (export "_start")
+    (i32.store offset=${offset} (i32.const 0) (i32.add (i32.load offset=${offset} (i32.const 0)) (i32.const 1)))
+    (call $exit (i32.load offset=${offset} (i32.const 0)))))`;
+
+describe('memory edge cases', () => {
+  it('a memory named in the name section but not exported is rewritten and rewound', async () => {
+    const file = await wat('named', counter('(memory $heap 1)', 64));
+    const runs = await sameAsFresh(file, [{}, {}, {}]);
+    expect(runs.map((r) => r.exitCode)).toEqual([1, 1, 1]);
+    const imported = await parse('(module (import "env" "m" (memory $im 1)) (func (export "f") (i32.store (i32.const 0) (i32.const 1))))');
+    expect(rewriteModule(imported).info.memory?.imported).toEqual({ module: 'env', base: 'm' });
+  });
+
+  it('a static offset of 2 GiB and more addresses the memory, as on a fresh instance', async () => {
+    const file = await wat('high-offset', counter('(memory (export "memory") 32769)', 2 ** 31 + 16));
+    const runs = await sameAsFresh(file, [{}, {}]);
+    expect(runs.map((r) => r.exitCode)).toEqual([1, 1]);
+    // Past the end it still traps, with the engine's message.
+    const past = await wat('past-end', counter('(memory (export "memory") 2)', 2 ** 31 + 16));
+    const [r] = await sameAsFresh(past, [{}]);
+    expect(r!.trap?.message).toMatch(/memory access out of bounds/);
+  });
+
+  it('host writes above 2 GiB, given as negative i32 pointers, are rewound', () => {
+    const pages = 32769;
+    const tracked = new TrackedMemory({ imported: { module: 'env', base: 'memory' }, initialPages: pages, maxPages: pages }, pages);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    const vpages = new WebAssembly.Global({ value: 'i32', mutable: true }, pages);
+    const vbytes = new WebAssembly.Global({ value: 'i64', mutable: true }, BigInt(pages * PAGE));
+    tracked.attach({ [EXPORT_VPAGES]: vpages, [EXPORT_VBYTES]: vbytes }, memory);
+    tracked.snapshot();
+    const bytes = new Uint8Array(memory.buffer);
+    const high = 2 ** 31 + 3 * 4096 + 8;
+    bytes[high] = 7; // behind a pointer argument
+    bytes[high + 8192] = 9; // a block the glue filled
+    tracked.markPointer(high | 0);
+    tracked.markRange((high + 8192) | 0, 4);
+    expect(high | 0).toBeLessThan(0);
+    tracked.restore();
+    expect([bytes[high], bytes[high + 8192]]).toEqual([0, 0]);
+  });
+});
