@@ -12,17 +12,7 @@ import { hashMemory, isZero, MemoryImage } from '../src/memory/image.js';
 import { adoptImages, imageCount, imageOf, onImageBuilt } from '../src/memory/image-store.js';
 import { TrackedMemory } from '../src/memory/tracked-memory.js';
 import { CHUNK, CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, IMPORT_MEMORY, JUNK_CHUNK, PAGE } from '../src/rewrite/info.js';
-
-/** Deterministic 32-bit generator (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
+import { prng } from './helpers.js';
 
 /** `pages` pages where each chunk is, at random, all zero, zero but one byte, or random bytes. */
 function randomMemory(next: () => number, pages: number): Uint8Array {
