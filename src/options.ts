@@ -134,7 +134,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, what: s
     const empty = noOptions.get(schema) as z.output<S>;
     return (typeof empty === 'object' && empty !== null ? { ...empty } : empty) as z.output<S>;
   }
-  return parseOrThrow(schema, value ?? {}, what);
+  return parseOrThrow(schema, value, what);
 }
 
 function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {

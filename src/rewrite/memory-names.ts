@@ -4,6 +4,7 @@
 // or the internal name its export gives); a name from the name section
 // would make that guess wrong. Memory names only serve debuggers.
 import { readU32, writeU32 } from './leb.js';
+import { sections } from './sections.js';
 
 const CUSTOM_SECTION = 0;
 const MEMORY_NAMES = 6;
@@ -11,20 +12,16 @@ const MEMORY_NAMES = 6;
 /** The module with the "name" section's memory-names subsection removed (unchanged if it has none or is malformed). */
 export function withoutMemoryNames(bytes: Uint8Array): Uint8Array {
   try {
-    let pos = 8;
-    while (pos < bytes.length) {
-      const [size, sizeLen] = readU32(bytes, pos + 1);
-      const body = pos + 1 + sizeLen;
-      const end = body + size;
-      if (bytes[pos] === CUSTOM_SECTION) {
-        const [nameLen, n] = readU32(bytes, body);
-        const subsections = body + n + nameLen;
-        if (new TextDecoder().decode(bytes.subarray(body + n, subsections)) === 'name') {
-          const kept = dropSubsection(bytes, subsections, end);
-          if (kept) return splice(bytes, pos, end, [...bytes.subarray(body, subsections), ...kept]);
-        }
-      }
-      pos = end;
+    for (const { id, start, body, end } of sections(bytes)) {
+      if (id !== CUSTOM_SECTION) continue;
+      const [nameLen, n] = readU32(bytes, body);
+      const subsections = body + n + nameLen;
+      if (new TextDecoder().decode(bytes.subarray(body + n, subsections)) !== 'name') continue;
+      const kept = keptSubsections(bytes, subsections, end);
+      if (!kept) return bytes;
+      const contents = [bytes.subarray(body, subsections), ...kept];
+      const length = contents.reduce((total, part) => total + part.length, 0);
+      return Buffer.concat([bytes.subarray(0, start), Uint8Array.from([CUSTOM_SECTION, ...writeU32(length)]), ...contents, bytes.subarray(end)]);
     }
   } catch {
     // A malformed name section is binaryen's to report or ignore, as before.
@@ -32,22 +29,17 @@ export function withoutMemoryNames(bytes: Uint8Array): Uint8Array {
   return bytes;
 }
 
-/** The subsections in [from, end) without the memory names, or null when there are none to drop. */
-function dropSubsection(bytes: Uint8Array, from: number, end: number): Uint8Array | null {
-  const parts: Uint8Array[] = [];
+/** The subsections in [from, end) other than the memory names, or null when there are none to drop. */
+function keptSubsections(bytes: Uint8Array, from: number, end: number): Uint8Array[] | null {
+  const kept: Uint8Array[] = [];
   let dropped = false;
   for (let p = from; p < end;) {
     const [size, sizeLen] = readU32(bytes, p + 1);
     const next = p + 1 + sizeLen + size;
     if (next > end) throw new RangeError('name subsection overruns its section');
     if (bytes[p] === MEMORY_NAMES) dropped = true;
-    else parts.push(bytes.subarray(p, next));
+    else kept.push(bytes.subarray(p, next));
     p = next;
   }
-  return dropped ? Buffer.concat(parts) : null;
-}
-
-/** `bytes` with the section [start, end) replaced by a custom section holding `body`. */
-function splice(bytes: Uint8Array, start: number, end: number, body: number[]): Uint8Array {
-  return Buffer.concat([bytes.subarray(0, start), Uint8Array.from([CUSTOM_SECTION, ...writeU32(body.length), ...body]), bytes.subarray(end)]);
+  return dropped ? kept : null;
 }

@@ -8,17 +8,25 @@ import { readU32 } from './leb.js';
 const IMPORT_SECTION = 2;
 const MEMORY_SECTION = 5;
 
+/** A section of a module: its id, where it starts (the id byte), where its contents start and end. */
+export interface Section { id: number; start: number; body: number; end: number }
+
+/** The module's sections in order (after the 8-byte header). */
+export function* sections(bytes: Uint8Array): Generator<Section> {
+  for (let start = 8; start < bytes.length;) {
+    const [size, sizeLen] = readU32(bytes, start + 1);
+    const body = start + 1 + sizeLen;
+    yield { id: bytes[start]!, start, body, end: body + size };
+    start = body + size;
+  }
+}
+
 /** Throws an UnsupportedModuleError for more than one memory or an import from REWIND_NS. */
 export function checkSections(bytes: Uint8Array): void {
   let memories = 0;
-  let pos = 8;
-  while (pos < bytes.length) {
-    const id = bytes[pos]!;
-    const [size, sizeLen] = readU32(bytes, pos + 1);
-    const body = pos + 1 + sizeLen;
+  for (const { id, body } of sections(bytes)) {
     if (id === IMPORT_SECTION) memories += readImports(bytes, body);
     if (id === MEMORY_SECTION) memories += readU32(bytes, body)[0];
-    pos = body + size;
   }
   if (memories > 1) throw new UnsupportedModuleError(`a core module with ${memories} memories (multi-memory) is not supported`);
 }
