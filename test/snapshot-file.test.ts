@@ -116,6 +116,8 @@ describe('hostile snapshot files', () => {
       ['blob out of range', (j) => { j.memories[0].data.offset = 1e12; }, /blob out of range/],
       ['global with a non-number', (j) => { j.globals[0].value = 'nope'; }, /header is invalid/],
       ['global of the wrong type', (j) => { j.globals[0].type = 'bigint'; j.globals[0].value = '1'; }, /wrong type/],
+      ['i32 global with a fraction', (j) => { j.globals[0].value = '1.5'; }, /wrong type or out of range/],
+      ['i32 global beyond 32 bits', (j) => { j.globals[0].value = '4294967296'; }, /wrong type or out of range/],
       ['unknown global', (j) => { j.globals[0].name = 'nope'; }, /names global nope/],
       ['glue entry of an unknown kind', (j) => { j.glue.x = { t: 'function', v: 'alert(1)' }; }, /header is invalid/],
       ['glue entry with a malformed map', (j) => { const [name] = Object.keys(j.glue); j.glue[name!] = { t: 'map', v: 'x' }; }, /header is invalid/],

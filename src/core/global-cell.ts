@@ -28,7 +28,11 @@ export function globalCell(exports: WebAssembly.Exports, info: GlobalInfo): Glob
       get: () => global.value,
       set: (v) => { global.value = v; },
       show: (v) => String(v),
-      accepts: (v) => (info.type === 'i64' ? typeof v === 'bigint' && v >= -(1n << 63n) && v <= U64 : typeof v === 'number'),
+      accepts: (v) => {
+        if (info.type === 'i64') return typeof v === 'bigint' && v >= -(1n << 63n) && v <= U64;
+        // An i32 as JavaScript gives it (signed) or as its unsigned bits; a reference cannot come from a file.
+        return info.type === 'i32' && typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v <= 0xffffffff;
+      },
     };
   }
   const get = exports[info.bits.get] as Fn;
