@@ -32,6 +32,7 @@ const yosysShare = asTree(((await import(new URL('resources-yosys.js', yosysGen)
 const workloads: [Workload, number][] = [
   [{ program: 'hello (C)', file: fixture('hello') }, 20_000],
   [{ program: 'hello (C, preview1 adapter component)', file: fixture('hello'), options: { preview1: 'adapter' } }, 20_000],
+  [{ program: 'hello (WAT component, no adapter)', file: fixture('hello-component') }, 20_000],
   [{ program: 'malloc-heavy (C, 8 MiB)', file: fixture('grow'), args: ['8'] }, 2_000],
   [{ program: 'file writer (C)', file: fixture('files'), args: ['out.txt', 'some text'], options: { dirs: { '/data': { 'a.txt': 'hello' } } } }, 5_000],
   [{ program: 'sieve init (post-init snapshot)', file: fixture('sieve'), args: ['1000'], options: { init: 'wizer.initialize' } }, 2_000],

@@ -106,7 +106,7 @@ export class ReusableInstance {
     if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new InvalidOptionsError('input', ['expected a file path or the bytes of a component or module']);
     const resolved = validate(createOptionsSchema, options, 'options') as ResolvedOptions;
     if (typeof input === 'string' && !options.programName) resolved.programName = basename(input);
-    const inst = new ReusableInstance(await prepare(input, { preview1: resolved.preview1, rewrite: resolved.strategy === 'snapshot' }), resolved);
+    const inst = new ReusableInstance(await prepare(input, { preview1: resolved.preview1, rewrite: resolved.strategy === 'snapshot', mode: { tracking: resolved.memoryTracking, bounds: resolved.boundsChecks } }), resolved);
     // What a run without its own args/env gets (the host only reads them).
     inst.defaultArgs = [resolved.programName, ...resolved.args];
     inst.defaultEnv = Object.entries(resolved.env);

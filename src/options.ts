@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { InvalidOptionsError } from './errors.js';
 import { resetPolicySchema, type ResetPolicy } from './reactor/policy.js';
 import { httpOptionsSchema } from '../shims/http/options.js';
+import { boundsChecks, memoryTrackings } from './rewrite/info.js';
 
 const tree: z.ZodType<Record<string, unknown>> = z.lazy(() =>
   z.record(z.string(), z.union([z.string(), z.instanceof(Uint8Array), tree])),
@@ -81,11 +82,29 @@ export const createOptionsSchema = z.object({
    * always take the component path.
    */
   preview1: z.enum(['native', 'adapter']).default('native'),
+  /**
+   * How the snapshot strategy finds the memory a run wrote: 'marks' (each
+   * write marks its 4 KiB chunk; the restore copies marked chunks back) or
+   * 'scan' (writes are not marked; the restore compares all memory with the
+   * snapshot). 'scan' suits large guests whose writes are many and scattered
+   * (e.g. CPython); see specs/speed.md. Both restore exactly.
+   */
+  memoryTracking: z.enum(memoryTrackings).default('marks'),
+  /**
+   * 'virtual' (exact): loads and stores are checked against the memory size
+   * the guest sees. 'real' (faster, not exact): an access between that size
+   * and the size an earlier run grew the memory to reads zeros or writes
+   * (rewound after the run) where a fresh instance traps; see specs/semantics.md.
+   * Needs memoryTracking 'scan'.
+   */
+  boundsChecks: z.enum(boundsChecks).default('virtual'),
   /** After each restore, compare all memory with the snapshot (slow; for tests and debugging). */
   verifyRestore: z.boolean().default(false),
 }).strict()
   .refine((o) => !o.snapshotFile || o.strategy === 'snapshot', { message: 'snapshotFile needs strategy "snapshot"', path: ['snapshotFile'] })
-  .refine((o) => !o.afterRestore || o.strategy === 'snapshot', { message: 'afterRestore needs strategy "snapshot"', path: ['afterRestore'] });
+  .refine((o) => !o.afterRestore || o.strategy === 'snapshot', { message: 'afterRestore needs strategy "snapshot"', path: ['afterRestore'] })
+  // Unchecked stores would mark chunks beyond the range the restore walks.
+  .refine((o) => o.boundsChecks === 'virtual' || o.memoryTracking === 'scan', { message: 'boundsChecks "real" needs memoryTracking "scan"', path: ['boundsChecks'] });
 
 export type CreateOptions = z.input<typeof createOptionsSchema>;
 export type ResolvedOptions = z.output<typeof createOptionsSchema>;

@@ -16,12 +16,12 @@ import { fixGlue, patchGlue } from './glue/patch.js';
 import { checkWasiVersion, inspectCore, readInput, toComponent, wasmKind } from './load.js';
 import { HOST_PROTOCOL, type ExportList } from './reactor/exports.js';
 import { silenceFinalizers } from './reactor/finalizers.js';
-import type { ModuleInfo } from './rewrite/info.js';
+import { DEFAULT_MEMORY_MODE, type MemoryMode, type ModuleInfo } from './rewrite/info.js';
 import { rewriteAll } from './rewrite/in-worker.js';
 import { compileModule } from './pool/shared-modules.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
-export const CACHE_FORMAT = 19;
+export const CACHE_FORMAT = 20;
 
 export type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
@@ -35,6 +35,14 @@ export interface GlueVariant {
 }
 
 export type Preview1Mode = 'native' | 'adapter';
+
+export interface PrepareOptions {
+  preview1?: Preview1Mode;
+  /** false: a native module is not rewritten (the strategies that run it as given). */
+  rewrite?: boolean;
+  /** How rewritten modules check accesses and track writes (rewrite/info.ts). */
+  mode?: MemoryMode;
+}
 
 /** A wasip1 command run natively (src/preview1). */
 export interface NativePrepared {
@@ -89,10 +97,10 @@ const adopted = new Map<string, NativePrepared>();
  * modules are shared, not recompiled; no cache read). Components hold glue
  * functions and are not transferable: null.
  */
-export async function transferablePrepared(input: string | Uint8Array, options: { preview1?: Preview1Mode; rewrite?: boolean } = {}): Promise<[string, NativePrepared] | null> {
+export async function transferablePrepared(input: string | Uint8Array, options: PrepareOptions = {}): Promise<[string, NativePrepared] | null> {
   const prepared = await prepare(input, options);
   if (prepared.kind !== 'preview1') return null;
-  return [`${prepared.hash}${prepared.rewound ? '' : '-plain'}`, prepared];
+  return [memoKey(prepared.hash.replace(/-p1$/, ''), true, prepared.rewound !== null, options.mode ?? DEFAULT_MEMORY_MODE), prepared];
 }
 
 export function adoptPrepared([key, prepared]: [string, NativePrepared]): void {
@@ -106,35 +114,45 @@ export { cacheDir };
  * 'adapter' wraps it into a component with jco's preview1 adapter. Reactors
  * and components always take the component path.
  */
-export async function prepare(input: string | Uint8Array, options: { preview1?: Preview1Mode; rewrite?: boolean } = {}): Promise<Prepared> {
+export async function prepare(input: string | Uint8Array, options: PrepareOptions = {}): Promise<Prepared> {
   const bytes = await readInput(input);
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
   const native = (options.preview1 ?? 'native') === 'native' && wasmKind(bytes) === 'core';
   // A native module is rewritten only for the snapshot strategy: the others run it as given.
   const rewrite = options.rewrite ?? true;
-  const key = `${hash}${native ? `-p1${rewrite ? '' : '-plain'}` : ''}`;
+  const mode = options.mode ?? DEFAULT_MEMORY_MODE;
+  const key = memoKey(hash, native, rewrite, mode);
   if (!memo.has(key) && adopted.has(key)) memo.set(key, Promise.resolve(adopted.get(key)!));
   let p = memo.get(key);
   if (!p) {
-    p = native ? loadCore(bytes, hash, rewrite) : load(bytes, hash);
+    p = native ? loadCore(bytes, hash, rewrite, mode) : load(bytes, hash, mode);
     memo.set(key, p);
     p.catch(() => memo.delete(key));
   }
   return p;
 }
 
+/** Which preparation of the input `hash`: native or component, rewritten or not, and how writes are tracked. */
+function memoKey(hash: string, native: boolean, rewrite: boolean, mode: MemoryMode): string {
+  return `${hash}${native ? `-p1${rewrite ? '' : '-plain'}` : ''}${rewrite ? cacheSuffix(mode) : ''}`;
+}
+
+/** The default mode keeps the cache names it always had. */
+const cacheSuffix = (mode: MemoryMode) =>
+  `${mode.tracking === 'marks' ? '' : `-${mode.tracking}`}${mode.bounds === 'virtual' ? '' : `-${mode.bounds}`}`;
+
 /** Prepares a component (a wasip1 module through the adapter): what jco-based hosts run. */
 export async function prepareComponent(input: string | Uint8Array): Promise<ComponentPrepared> {
   return (await prepare(input, { preview1: 'adapter' })) as ComponentPrepared;
 }
 
-async function loadCore(bytes: Uint8Array, hash: string, rewrite: boolean): Promise<Prepared> {
+async function loadCore(bytes: Uint8Array, hash: string, rewrite: boolean, mode: MemoryMode): Promise<Prepared> {
   const core = await inspectCore(bytes);
-  if (core.role === 'reactor') return load(bytes, hash); // reactors go through the adapter
+  if (core.role === 'reactor') return load(bytes, hash, mode); // reactors go through the adapter
   const prepared: NativePrepared = { kind: 'preview1', hash: `${hash}-p1`, rewound: null, plain: core.module, imports: core.imports };
   if (!rewrite) return prepared;
-  const files = await cachedEntry(join(cacheDir(), `${hash}-p1-${TOOLS}`), async (tmp) => {
-    const rewritten = (await rewriteAll([['module.wasm', bytes]])).get('module.wasm')!;
+  const files = await cachedEntry(join(cacheDir(), `${hash}-p1${cacheSuffix(mode)}-${TOOLS}`), async (tmp) => {
+    const rewritten = (await rewriteAll([['module.wasm', bytes]], mode)).get('module.wasm')!;
     await mkdir(tmp, { recursive: true });
     await writeFile(join(tmp, 'module.wasm'), rewritten.bytes);
     await writeFile(join(tmp, 'meta.json'), JSON.stringify({ format: CACHE_FORMAT, info: rewritten.info }));
@@ -162,9 +180,9 @@ const TOOLS = (() => {
   return `v${CACHE_FORMAT}-jco${version('@bytecodealliance/jco')}-binaryen${version('binaryen')}`;
 })();
 
-async function load(bytes: Uint8Array, hash: string): Promise<ComponentPrepared> {
+async function load(bytes: Uint8Array, hash: string, mode: MemoryMode): Promise<ComponentPrepared> {
   // Only checked bytes are used (src/cache/entry.ts); a bad entry is rebuilt.
-  const files = await cachedEntry(join(cacheDir(), `${hash}-${TOOLS}`), (tmp) => build(bytes, tmp));
+  const files = await cachedEntry(join(cacheDir(), `${hash}${cacheSuffix(mode)}-${TOOLS}`), (tmp) => build(bytes, tmp, mode));
   const file = (path: string) => files.get(path) ?? Buffer.alloc(0) as Buffer<ArrayBuffer>;
   const meta = JSON.parse(file('meta.json').toString('utf8')) as Meta;
   const infos = new Map<WebAssembly.Module, ModuleInfo>();
@@ -191,7 +209,7 @@ async function load(bytes: Uint8Array, hash: string): Promise<ComponentPrepared>
   };
 }
 
-async function build(input: Uint8Array, tmp: string): Promise<void> {
+async function build(input: Uint8Array, tmp: string, mode: MemoryMode): Promise<void> {
   // jco brings a large wasm heap: load it only on a cache miss. binaryen runs
   // on a worker (rewrite/in-worker.ts).
   const { componentWit, transpile } = await import('@bytecodealliance/jco');
@@ -217,7 +235,7 @@ async function build(input: Uint8Array, tmp: string): Promise<void> {
   await mkdir(join(tmp, 'plain'), { recursive: true });
   const modules: Meta['modules'] = [];
   const cores = Object.entries(out.files).filter(([name]) => name.endsWith('.wasm'));
-  const rewritten = await rewriteAll(cores.map(([name, data]) => [name, new Uint8Array(data)]));
+  const rewritten = await rewriteAll(cores.map(([name, data]) => [name, new Uint8Array(data)]), mode);
   for (const [name, data] of cores) {
     const { bytes, info } = rewritten.get(name)!;
     await writeFile(join(tmp, 'plain', name), data);

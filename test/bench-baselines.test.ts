@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { measureBreakdown } from '../src/bench/breakdown.js';
 import { comparisons, htmlReport, textTable } from '../src/bench/report.js';
 import { isCoreModule, measureBrowserShim, measureNodeWasi, NODE_WASI_MODE, SHIM_MODE } from '../src/bench/wasip1-baselines.js';
-import { REUSE_MODE } from '../src/bench/measure.js';
+import { REUSE_MODE, SCAN_MODE } from '../src/bench/measure.js';
 import { ReusableInstance } from '../src/index.js';
 import { fixture } from './helpers.js';
 
@@ -54,14 +54,18 @@ describe('bench baselines and breakdown', () => {
     const m = (mode: string, runsPerSec: number) => ({ program: 'p', mode, runs: 1, runsPerSec, p50Ms: 1 / runsPerSec * 1000, p99Ms: 1, meanResetMs: 0, wasmMemoryBytes: null, rssMiB: 1 });
     const report = {
       date: '', node: '', baselineMode: 'jco',
-      measurements: [m('jco', 10), m(SHIM_MODE, 100), m(REUSE_MODE, 1000)],
+      measurements: [m('jco', 10), m(SHIM_MODE, 100), m(REUSE_MODE, 1000), m(SCAN_MODE, 50)],
       skipped: [{ program: 'p', mode: NODE_WASI_MODE, reason: 'crashed (SIGSEGV) during 20 fresh instances' }],
       breakdown: [{ program: 'p', runs: 1, totalUs: 5, resetUs: 1, hostBeginEndUs: 1, importsUs: 2, guestUs: 1, importCallsPerRun: 3 }],
     };
-    expect(comparisons(report)).toEqual([{ program: 'p', reusedP50Us: 1000, vsFresh: { jco: 100, [SHIM_MODE]: 10 } }]);
+    expect(comparisons(report)).toEqual([
+      { program: 'p', mode: REUSE_MODE, reusedP50Us: 1000, vsFresh: { jco: 100, [SHIM_MODE]: 10 } },
+      { program: 'p', mode: SCAN_MODE, reusedP50Us: 20000, vsFresh: { jco: 5, [SHIM_MODE]: 0.5 } },
+    ]);
     const text = textTable(report);
     expect(text).toContain('crashed (SIGSEGV)');
     expect(text).toContain('import calls/run');
+    expect(text).toMatch(/\| p +\| snapshot reuse, memory scan \(wasi-rewind\) +\| 20000 +\| 5\.0x +\| 0\.5x \(slower\) +\|/);
     expect(htmlReport(report)).toContain('Reused against every fresh host');
   });
 });

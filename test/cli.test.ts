@@ -36,6 +36,18 @@ describe('rewind run', () => {
     expect(rewind(['run', fixture('hello'), '--snapshot', file]).stderr).toMatch(/different component/);
   });
 
+  it('takes the memory modes; a snapshot file saved with marks loads into a scanning instance', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rewind-cli-')), 'sieve.snap');
+    expect(rewind(['run', fixture('sieve'), '--init', 'wizer.initialize', '--save-snapshot', file, '--', '100']).status).toBe(0);
+    const scan = rewind(['run', fixture('sieve'), '--snapshot', file, '--times', '3', '--memory-tracking', 'scan', '--bounds-checks', 'real', '--', '1000']);
+    expect(scan.status).toBe(0);
+    expect(scan.stdout).toBe('primes below 1000: 168\n'.repeat(3));
+    const bad = rewind(['run', fixture('hello'), '--bounds-checks', 'real']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/INVALID_OPTIONS[\s\S]*boundsChecks "real" needs memoryTracking "scan"/);
+    expect(rewind(['run', fixture('hello'), '--memory-tracking', 'pages']).stderr).toMatch(/INVALID_OPTIONS[\s\S]*memoryTracking/);
+  });
+
   it('propagates the exit code, and reports traps (134) without dying', () => {
     expect(rewind(['run', fixture('exit'), '--', '3']).status).toBe(3);
     const none = rewind(['run', fixture('hello'), '--times', '2', '--strategy', 'none']);
@@ -64,7 +76,8 @@ describe('rewind bench', () => {
     // A wasip1 module also gets the light fresh-instance baselines (node:wasi may be a skipped row).
     const light = [NODE_WASI_MODE, SHIM_MODE];
     expect(report.measurements.map((m) => m.mode).filter((m) => !light.includes(m))).toEqual([
-      'fresh jco instance per run (preview2-shim)', 'fresh instance per run (our host)', 'snapshot reuse (wasi-rewind)',
+      'fresh jco instance per run (preview2-shim)', 'fresh instance per run (our host)',
+      'snapshot reuse, scan + real bounds (not exact)', 'snapshot reuse, memory scan (wasi-rewind)', 'snapshot reuse (wasi-rewind)',
     ]);
     expect(report.measurements.map((m) => m.mode)).toContain(SHIM_MODE);
     for (const m of report.measurements) {

@@ -10,6 +10,7 @@ const binary = new Uint8Array(4096).map((_, i) => (i * 31) % 256);
 
 const corpus: [Fixture, CreateOptions, RunOptions[]][] = [
   ['hello', {}, [{}, { args: ['ignored'] }]],
+  ['hello-component', {}, [{}, { args: ['ignored'] }]],
   ['echo', { env: { BASE: '1' } }, [
     {}, { args: ['a', 'b'] }, { args: ['x'.repeat(3000)] }, { env: { ONLY: 'this', EMPTY: '' } }, { args: ['ünïcödé', '🚀'], env: { 'K-K': 'v=v' } },
   ]],

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ReusableInstance, type CreateOptions, type RunOptions, type RunResult } from '../src/index.js';
 
-export const FIXTURES = ['hello', 'entropy', 'echo', 'cat', 'counter', 'grow', 'files', 'exit', 'faults', 'secret', 'state', 'recurse', 'touch', 'ruby', 'sieve', 'cgi', 'run-err', 'init-world', 'js-wordfreq'] as const;
+export const FIXTURES = ['hello', 'entropy', 'echo', 'cat', 'counter', 'grow', 'files', 'exit', 'faults', 'secret', 'state', 'recurse', 'touch', 'ruby', 'sieve', 'cgi', 'run-err', 'init-world', 'js-wordfreq', 'hello-component'] as const;
 export type Fixture = (typeof FIXTURES)[number];
 
 export function fixture(name: Fixture): string {

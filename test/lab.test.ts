@@ -30,6 +30,18 @@ describe('reset lab deltas', () => {
     for (const d of deltas) expect(d.restore!.chunksRestored).toBeGreaterThanOrEqual(d.memories[0]!.chunksMarked);
   });
 
+  it('memoryTracking scan: the same chunks change as with marks, and every chunk counts as marked (the restore compares them all)', async () => {
+    const marks = await Lab.create(fixture('touch'));
+    const scan = await Lab.create(fixture('touch'), { memoryTracking: 'scan' });
+    for (const pages of [3, 1]) {
+      const [a, b] = [(await marks.run({ args: [String(pages)] })).delta.memories[0]!, (await scan.run({ args: [String(pages)] })).delta.memories[0]!];
+      expect(b.changed).toEqual(a.changed);
+      expect(b.bytesChanged).toBe(a.bytesChanged);
+      expect(b.chunksMarked).toBeGreaterThan(a.chunksMarked);
+      expect(b.chunksMarked * 4096).toBeGreaterThanOrEqual(b.pagesAfterRun * 65536);
+    }
+  });
+
   it('grow N: the pages grown in the run hold the N MiB it wrote', async () => {
     const lab = await Lab.create(fixture('grow'));
     const { delta } = await lab.run({ args: ['3'] });

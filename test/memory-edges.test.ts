@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TrackedMemory } from '../src/memory/tracked-memory.js';
-import { EXPORT_VBYTES, EXPORT_VPAGES, PAGE } from '../src/rewrite/info.js';
+import { DEFAULT_MEMORY_MODE, EXPORT_VBYTES, EXPORT_VPAGES, PAGE } from '../src/rewrite/info.js';
 import { rewriteModule } from '../src/rewrite/instrument.js';
 import { sameAsFresh } from './support/hostile-ops.js';
 
@@ -48,7 +48,7 @@ describe('memory edge cases', () => {
 
   it('host writes above 2 GiB, given as negative i32 pointers, are rewound', () => {
     const pages = 32769;
-    const tracked = new TrackedMemory({ imported: { module: 'env', base: 'memory' }, initialPages: pages, maxPages: pages }, pages);
+    const tracked = new TrackedMemory({ imported: { module: 'env', base: 'memory' }, initialPages: pages, maxPages: pages, mode: DEFAULT_MEMORY_MODE }, pages);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
     const vpages = new WebAssembly.Global({ value: 'i32', mutable: true }, pages);
     const vbytes = new WebAssembly.Global({ value: 'i64', mutable: true }, BigInt(pages * PAGE));

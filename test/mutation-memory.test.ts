@@ -11,7 +11,7 @@ import { DirtyScan } from '../src/memory/dirty-scan.js';
 import { hashMemory, isZero, MemoryImage } from '../src/memory/image.js';
 import { adoptImages, imageCount, imageOf, onImageBuilt } from '../src/memory/image-store.js';
 import { TrackedMemory } from '../src/memory/tracked-memory.js';
-import { CHUNK, CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, IMPORT_MEMORY, JUNK_CHUNK, PAGE } from '../src/rewrite/info.js';
+import { CHUNK, CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, IMPORT_MEMORY, JUNK_CHUNK, PAGE, type MemoryMode, DEFAULT_MEMORY_MODE } from '../src/rewrite/info.js';
 import { prng } from './helpers.js';
 
 /** `pages` pages where each chunk is, at random, all zero, zero but one byte, or random bytes. */
@@ -258,8 +258,8 @@ describe('image store: one image per distinct content', () => {
 });
 
 /** A TrackedMemory attached to a plain memory and size globals, as the linker attaches a rewritten module's. */
-function tracked(pages: number, maxPages = 64, limitPages = 64) {
-  const t = new TrackedMemory({ imported: null, initialPages: pages, maxPages }, limitPages);
+function tracked(pages: number, maxPages = 64, limitPages = 64, mode: MemoryMode = DEFAULT_MEMORY_MODE) {
+  const t = new TrackedMemory({ imported: null, initialPages: pages, maxPages, mode }, limitPages);
   // The memory the TrackedMemory creates for the module that defines it (imported by that module).
   const memory = t.definerImports[IMPORT_MEMORY] as WebAssembly.Memory;
   const vpages = new WebAssembly.Global({ value: 'i32', mutable: true }, pages);

@@ -2,7 +2,7 @@
 // checks against the virtual size, store tracking) instance against a fresh
 // UNINSTRUMENTED one (jco's output as is), and the memory restore of a
 // 64 MiB memory with one dirtied 64 KiB page.
-import { CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, PAGE } from '../rewrite/info.js';
+import { CHUNKS_PER_PAGE, DEFAULT_MEMORY_MODE, EXPORT_VBYTES, EXPORT_VPAGES, PAGE } from '../rewrite/info.js';
 import { TrackedMemory } from '../memory/tracked-memory.js';
 import { ReusableInstance, type CreateOptions, type RunOptions } from '../index.js';
 
@@ -51,7 +51,7 @@ async function guestMs(w: GuestWorkload, strategy: 'reinstantiate' | 'snapshot')
 }
 
 function restoreUs(pages: number[], repeat: number): number {
-  const mem = new TrackedMemory({ imported: null, initialPages: 1024, maxPages: 1024 }, 1024);
+  const mem = new TrackedMemory({ imported: null, initialPages: 1024, maxPages: 1024, mode: DEFAULT_MEMORY_MODE }, 1024);
   const memory = new WebAssembly.Memory({ initial: 1024 });
   const vpages = new WebAssembly.Global({ value: 'i32', mutable: true }, 1024);
   const vbytes = new WebAssembly.Global({ value: 'i64', mutable: true }, 1024n * BigInt(PAGE));

@@ -22,19 +22,27 @@ export interface Workload {
   stdin?: string;
 }
 
-/** The reused mode: what the comparison tables set against every fresh host. */
+/** The reused mode with default options: what the breakdown measures. */
 export const REUSE_MODE = 'snapshot reuse (wasi-rewind)';
+export const SCAN_MODE = 'snapshot reuse, memory scan (wasi-rewind)';
+export const SCAN_REAL_MODE = 'snapshot reuse, scan + real bounds (not exact)';
 
-export const MODES: Record<string, Strategy> = {
-  'fresh instance per run (our host)': 'reinstantiate',
-  [REUSE_MODE]: 'snapshot',
+/** Each mode's strategy and the options it adds to the workload's. */
+export const MODES: Record<string, { strategy: Strategy; options?: CreateOptions }> = {
+  'fresh instance per run (our host)': { strategy: 'reinstantiate' },
+  [REUSE_MODE]: { strategy: 'snapshot' },
+  [SCAN_MODE]: { strategy: 'snapshot', options: { memoryTracking: 'scan' } },
+  [SCAN_REAL_MODE]: { strategy: 'snapshot', options: { memoryTracking: 'scan', boundsChecks: 'real' } },
 };
+
+/** The reused modes, which the comparison tables set against every fresh host. */
+export const REUSE_MODES = Object.keys(MODES).filter((m) => MODES[m]!.strategy === 'snapshot');
 
 export async function measure(w: Workload, mode: string, runs: number): Promise<Measurement> {
   // init and afterRestore are snapshot features; a fresh instance runs the program as it is.
   const { init, afterRestore, ...plain } = w.options ?? {};
-  const strategy = MODES[mode]!;
-  const inst = await ReusableInstance.create(w.file, { ...(strategy === 'snapshot' ? w.options : plain), strategy });
+  const { strategy, options } = MODES[mode]!;
+  const inst = await ReusableInstance.create(w.file, { ...(strategy === 'snapshot' ? w.options : plain), ...options, strategy });
   const input = { args: w.args, stdin: w.stdin };
   // Warm-up: let the JIT optimise the glue and the host before timing.
   for (let i = 0; i < Math.min(2000, Math.ceil(runs / 5)); i++) check(inst.runSync(input), w);

@@ -1,7 +1,7 @@
 // Bench output: a plain-text table of measurements and speed-ups, and a
 // self-contained HTML report with an SVG bar chart (no scripts, no CDN).
 import type { Breakdown } from './breakdown.js';
-import { REUSE_MODE, type Measurement } from './measure.js';
+import { REUSE_MODES, type Measurement } from './measure.js';
 import type { Skipped } from './wasip1-baselines.js';
 
 export interface ResetScaling {
@@ -27,29 +27,31 @@ export interface BenchReport {
 
 export interface Comparison {
   program: string;
+  /** Which reused mode (default options, memory scan, ...). */
+  mode: string;
   reusedP50Us: number;
   /** Fresh mode -> how many times more runs per second the reused instance makes (< 1: slower). */
   vsFresh: Record<string, number>;
 }
 
-/** For every program: the reused instance against each fresh-instance mode measured in the same run. */
+/** For every program and reused mode: the reused instance against each fresh-instance mode measured in the same run. */
 export function comparisons(report: BenchReport): Comparison[] {
   const out: Comparison[] = [];
   for (const program of [...new Set(report.measurements.map((m) => m.program))]) {
-    const reused = report.measurements.find((m) => m.program === program && m.mode === REUSE_MODE);
-    if (!reused) continue;
-    const vsFresh: Record<string, number> = {};
-    for (const m of report.measurements) if (m.program === program && m.mode !== REUSE_MODE) vsFresh[m.mode] = reused.runsPerSec / m.runsPerSec;
-    out.push({ program, reusedP50Us: reused.p50Ms * 1000, vsFresh });
+    for (const reused of report.measurements.filter((m) => m.program === program && REUSE_MODES.includes(m.mode))) {
+      const vsFresh: Record<string, number> = {};
+      for (const m of report.measurements) if (m.program === program && !REUSE_MODES.includes(m.mode)) vsFresh[m.mode] = reused.runsPerSec / m.runsPerSec;
+      out.push({ program, mode: reused.mode, reusedP50Us: reused.p50Ms * 1000, vsFresh });
+    }
   }
   return out;
 }
 
 function comparisonRows(report: BenchReport): string[][] {
-  const fresh = [...new Set(report.measurements.map((m) => m.mode).filter((m) => m !== REUSE_MODE))];
-  const rows = [['program', 'reused p50 us', ...fresh.map((m) => `reused vs ${m}`)]];
+  const fresh = [...new Set(report.measurements.map((m) => m.mode).filter((m) => !REUSE_MODES.includes(m)))];
+  const rows = [['program', 'reused mode', 'reused p50 us', ...fresh.map((m) => `reused vs ${m}`)]];
   for (const c of comparisons(report)) {
-    rows.push([c.program, fmt(c.reusedP50Us, 1), ...fresh.map((m) => (m in c.vsFresh ? `${fmt(c.vsFresh[m]!, 1)}x${c.vsFresh[m]! < 1 ? ' (slower)' : ''}` : '-'))]);
+    rows.push([c.program, c.mode, fmt(c.reusedP50Us, 1), ...fresh.map((m) => (m in c.vsFresh ? `${fmt(c.vsFresh[m]!, 1)}x${c.vsFresh[m]! < 1 ? ' (slower)' : ''}` : '-'))]);
   }
   return rows;
 }
@@ -100,7 +102,7 @@ function markdownTable(rows: string[][]): string {
   return [line(rows[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n') + '\n';
 }
 
-const COLORS = ['#9aa5b1', '#5b8def', '#e8590c', '#2b8a3e'];
+const COLORS = ['#9aa5b1', '#5b8def', '#e8590c', '#2b8a3e', '#7048e8', '#f59f00', '#c2255c'];
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Grouped horizontal bars of runs/s per program and mode, on a log scale. */

@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type { z } from 'zod';
 import { JCO_MODE, measureJco } from '../bench/jco-baseline.js';
 import { measureBreakdown, type Breakdown } from '../bench/breakdown.js';
-import { MODES, measure, type Measurement, type Workload } from '../bench/measure.js';
+import { MODES, REUSE_MODES, measure, type Measurement, type Workload } from '../bench/measure.js';
 import { isCoreModule, measureBrowserShim, measureNodeWasi, type BaselineResult, type Skipped } from '../bench/wasip1-baselines.js';
 import { htmlReport, textTable, type BenchReport } from '../bench/report.js';
 import { strategiesCommand } from '../bench/strategies.js';
@@ -45,10 +45,9 @@ export async function runBench(workloads: Workload[], runs: number, freshRuns = 
     const core = await isCoreModule(w.file);
     // Reuse first: the fresh modes leave garbage (dead instances) that would
     // tax its garbage collections. The jco baseline runs in its own process.
-    const reuse = Object.keys(MODES).filter((m) => MODES[m] === 'snapshot');
-    const fresh = Object.keys(MODES).filter((m) => MODES[m] !== 'snapshot');
+    const fresh = Object.keys(MODES).filter((m) => !REUSE_MODES.includes(m));
     const ours: Measurement[] = [];
-    for (const mode of reuse) ours.push(await measure(w, mode, runs));
+    for (const mode of REUSE_MODES) ours.push(await measure(w, mode, runs));
     for (const mode of fresh) ours.push(await measure(w, mode, freshRuns));
     // browser_wasi_shim runs in this process, after ours for the same reason; node:wasi in a child.
     const light: BaselineResult[] = core ? [await measureNodeWasi(w, freshRuns), await measureBrowserShim(w, freshRuns)] : [];

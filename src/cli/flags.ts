@@ -1,6 +1,7 @@
 // CLI flag schemas (zod) shared by the subcommands.
 import { z } from 'zod';
 import { strategies } from '../options.js';
+import { boundsChecks, memoryTrackings } from '../rewrite/info.js';
 import { parsePolicy, type ResetPolicy } from '../reactor/policy.js';
 
 /** `--reset`: a reset policy (src/reactor/policy.ts) as always, never, on-trap, every=N (also every:N). */
@@ -41,6 +42,9 @@ export const runFlags = z.object({
   init: z.string().min(1).optional(),
   /** A core export to call before every run, after the restore. */
   afterRestore: z.string().min(1).optional(),
+  /** CreateOptions.memoryTracking and boundsChecks (src/options.ts). */
+  memoryTracking: z.enum(memoryTrackings).optional(),
+  boundsChecks: z.enum(boundsChecks).optional(),
   args: z.array(z.string()).default([]),
 }).strict();
 

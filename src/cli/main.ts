@@ -11,7 +11,7 @@ import { inspectCommand, inspectFlags } from './inspect.js';
 
 const USAGE = `usage:
   rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
-             [--strategy snapshot|reinstantiate|none|guest]
+             [--strategy snapshot|reinstantiate|none|guest] [--memory-tracking marks|scan] [--bounds-checks virtual|real]
              [--snapshot FILE] [--save-snapshot FILE] [--snapshot-key-file FILE] [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind call <component> <export> [json args...] [--reset always|never|on-trap|every=N] [--times N]
              [--strategy snapshot|reinstantiate|none] [--dir HOST::GUEST]... [--env K=V]...
@@ -46,6 +46,8 @@ export async function main(argv: string[]): Promise<number> {
         'allow-outgoing': { type: 'string', multiple: true },
         init: { type: 'string' },
         'after-restore': { type: 'string' },
+        'memory-tracking': { type: 'string' },
+        'bounds-checks': { type: 'string' },
         strategy: { type: 'string' },
         runs: { type: 'string' },
         json: { type: 'string' },
@@ -60,8 +62,8 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
     const [file, ...args] = positionals;
-    const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, 'max-header': maxHeader, 'after-restore': afterRestore, 'allow-outgoing': allowOutgoing, ...common } = values;
-    if (command === 'run') return await runCommand(validate(runFlags, { ...common, saveSnapshot, snapshotKeyFile, afterRestore, file, args }, 'flags'));
+    const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, 'max-header': maxHeader, 'after-restore': afterRestore, 'allow-outgoing': allowOutgoing, 'memory-tracking': memoryTracking, 'bounds-checks': boundsChecks, ...common } = values;
+    if (command === 'run') return await runCommand(validate(runFlags, { ...common, saveSnapshot, snapshotKeyFile, afterRestore, memoryTracking, boundsChecks, file, args }, 'flags'));
     if (command === 'bench') return await benchCommand(validate(benchFlags, { ...common, afterRestore, file, args }, 'flags'));
     if (command === 'call') return await callCommand(validate(callFlags, { ...common, file, args }, 'flags'));
     if (command === 'inspect') return await inspectCommand(validate(inspectFlags, { ...common, afterRestore, file, args }, 'flags'));

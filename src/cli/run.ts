@@ -18,6 +18,8 @@ export async function runCommand(flags: z.output<typeof runFlags>): Promise<numb
     ...(snapshotKey ? { snapshotKey } : {}),
     ...(flags.init ? { init: flags.init } : {}),
     ...(flags.afterRestore ? { afterRestore: flags.afterRestore } : {}),
+    ...(flags.memoryTracking ? { memoryTracking: flags.memoryTracking } : {}),
+    ...(flags.boundsChecks ? { boundsChecks: flags.boundsChecks } : {}),
   });
   for (const w of inst.warnings) process.stderr.write(`rewind: warning: ${w}
 `);

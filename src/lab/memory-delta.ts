@@ -1,6 +1,8 @@
 // One memory's delta over a run: the chunks the dirty map marked (what a
 // restore copies back), those whose bytes really differ from the snapshot
-// (what any reset must undo), grouped by region, and the pages grown.
+// (what any reset must undo), grouped by region, and the pages grown. With
+// memoryTracking 'scan' nothing is marked and the restore compares every
+// chunk: all of them count as marked.
 import { CHUNK, PAGE } from '../rewrite/info.js';
 import type { TrackedMemory } from '../memory/tracked-memory.js';
 import type { Region } from './regions.js';
@@ -33,10 +35,11 @@ export function memoryDelta(index: number, m: TrackedMemory, regions: Region[]):
     regions: regions.map((r) => ({ ...r, chunksMarked: 0, chunksChanged: 0, bytesChanged: 0 })), marked: [], changed: [],
   };
   let first = 0; // regions are sorted and chunks visited in order
+  const all = m.scanned;
   for (let w = 0; w * 8 < chunks; w++) {
-    if (words[w] === 0) continue;
+    if (!all && words[w] === 0) continue;
     for (let c = w * 8; c < Math.min(w * 8 + 8, chunks); c++) {
-      if (!map[c]) continue;
+      if (!all && !map[c]) continue;
       const start = c * CHUNK;
       const end = Math.min(start + CHUNK, mem.length);
       out.chunksMarked++;

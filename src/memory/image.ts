@@ -7,6 +7,9 @@ import { createHash } from 'node:crypto';
 import { CHUNK, PAGE } from '../rewrite/info.js';
 
 const ZERO = new Uint8Array(CHUNK);
+/** Chunks compared at once by rewindDiffering before it looks at single chunks. */
+const BLOCK = 16;
+const ZERO_BLOCK = new Uint8Array(BLOCK * CHUNK);
 
 /** What crosses a thread boundary (structured clone shares the buffers). */
 export interface ImageParts {
@@ -107,6 +110,34 @@ export class MemoryImage {
     const s = c < this.slots.length ? this.slots[c]! : 0;
     if (s === 0) mem.fill(0, at, Math.min(at + bytes, mem.length));
     else mem.set(this.data.subarray((s - 1) * CHUNK, (s - 1) * CHUNK + bytes), at);
+  }
+
+  /**
+   * Rewinds the chunks below `end` where `mem` differs from the image (zeros
+   * above the image's end); returns how many. Compares stretches of up to
+   * BLOCK chunks that are one run of `data` (or all zero) first: most are
+   * equal, and one native compare is cheaper than BLOCK of them.
+   */
+  rewindDiffering(mem: Uint8Array, end: number): number {
+    const { slots, data } = this;
+    const slot = (c: number) => (c < slots.length ? slots[c]! : 0);
+    let count = 0;
+    for (let c = 0; c < end;) {
+      const s = slot(c);
+      let e = c + 1;
+      while (e < end && e - c < BLOCK && (s === 0 ? slot(e) === 0 : slot(e) === s + (e - c))) e++;
+      const want = s === 0 ? ZERO_BLOCK.subarray(0, (e - c) * CHUNK) : data.subarray((s - 1) * CHUNK, (s - 1 + e - c) * CHUNK);
+      if (Buffer.compare(mem.subarray(c * CHUNK, e * CHUNK), want) !== 0) {
+        for (let k = c; k < e; k++) {
+          const chunk = want.subarray((k - c) * CHUNK, (k - c + 1) * CHUNK);
+          if (Buffer.compare(mem.subarray(k * CHUNK, (k + 1) * CHUNK), chunk) === 0) continue;
+          mem.set(chunk, k * CHUNK);
+          count++;
+        }
+      }
+      c = e;
+    }
+    return count;
   }
 
   /** Index of the first 64 KiB page where `mem` differs from the image, or -1. */

@@ -5,7 +5,9 @@
 // its own created here and imported by every module using this memory.
 // Restore copies back only the chunks marked dirty, and zeroes dirty chunks
 // above the snapshot's size so that the next memory.grow hands the guest
-// zeroed pages, as a fresh memory would. The snapshot image is sparse and
+// zeroed pages, as a fresh memory would. With tracking 'scan' the guest marks
+// nothing and the restore compares every chunk it could have written with
+// the snapshot instead (MemoryImage.rewindDiffering). The snapshot image is sparse and
 // shared read-only with every instance whose snapshot is identical
 // (image-store.ts): nothing here writes to it.
 import { RestoreError } from '../errors.js';
@@ -35,8 +37,14 @@ export class TrackedMemory {
 
   /** The memory itself when a rewritten module defines it (it imports it from us, with the declared limits). */
   private readonly defined: WebAssembly.Memory | null;
+  /** Tracking 'scan': guest writes are not marked. */
+  readonly scanned: boolean;
+  /** Guest loads and stores reach the real size, not only the virtual one (scan only, see options.ts). */
+  private readonly realBounds: boolean;
 
   constructor(info: MemoryInfo, limitPages: number) {
+    this.scanned = info.mode.tracking === 'scan';
+    this.realBounds = info.mode.bounds === 'real';
     this.limit = new WebAssembly.Global({ value: 'i32', mutable: false }, Math.min(info.maxPages, limitPages));
     this.defined = info.imported ? null : new WebAssembly.Memory({ initial: info.initialPages, maximum: info.maxPages });
   }
@@ -105,14 +113,32 @@ export class TrackedMemory {
   /** Rewinds to the snapshot; returns the number of 4 KiB chunks copied back or zeroed. */
   restore(): number {
     const mem = this.bytes();
+    const count = this.scanned ? this.rewindScanned(mem) : this.rewindMarked(mem);
+    this.hostHigh = -1;
+    this.setPages(this.image.pages);
+    return count;
+  }
+
+  private rewindMarked(mem: Uint8Array): number {
     // Guest writes stay below the virtual size (a store starting in the last
     // chunk may spill into the next one); host writes below hostHigh.
     const end = Math.max(this.vpages.value * CHUNKS_PER_PAGE + 1, this.hostHigh + 2);
     const count = this.scan.forEachRun(Math.min(end, JUNK_CHUNK), (from, to) => this.rewindChunks(mem, from, to));
     this.map[JUNK_CHUNK] = 0;
-    this.hostHigh = -1;
-    this.setPages(this.image.pages);
     return count;
+  }
+
+  /**
+   * Unmarked guest writes stay below the virtual size the run ended with
+   * (one that does not fit traps before it writes), or with bounds 'real'
+   * below the real size; host writes (still marked) below hostHigh: every
+   * chunk there is compared.
+   */
+  private rewindScanned(mem: Uint8Array): number {
+    if (this.hostHigh >= 0) this.map.fill(0, 0, this.hostHigh + 1);
+    const guest = this.realBounds ? mem.length / CHUNK : this.vpages.value * CHUNKS_PER_PAGE;
+    const end = Math.min(Math.max(guest, this.hostHigh + 1), mem.length / CHUNK);
+    return this.image.rewindDiffering(mem, end);
   }
 
   /**

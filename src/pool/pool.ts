@@ -133,7 +133,7 @@ export class RewindPool {
     if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new InvalidOptionsError('input', ['expected a file path or the bytes of a component or module']);
     // Compiled once, here; the workers receive the modules (a bad input fails here, typed).
     const bytes = await readInput(input);
-    const prepared = await transferablePrepared(bytes, { preview1: instance.preview1, rewrite: instance.strategy === 'snapshot' });
+    const prepared = await transferablePrepared(bytes, { preview1: instance.preview1, rewrite: instance.strategy === 'snapshot', mode: { tracking: instance.memoryTracking, bounds: instance.boundsChecks } });
     let workerInput = input;
     if (prepared) {
       // The workers hash the input (to find the prepared program) but need not read or hold it each.

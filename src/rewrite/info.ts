@@ -48,7 +48,31 @@ export interface MemoryInfo {
   initialPages: number;
   /** Largest size the guest may grow to, in pages (declared maximum, at most MAX_PAGES). */
   maxPages: number;
+  /** How accesses are checked and writes found (the same for every module using the memory). */
+  mode: MemoryMode;
 }
+
+/**
+ * 'marks': every write marks its chunk in the dirty map and the restore
+ * copies back the marked chunks (cost per write; the default). 'scan': writes
+ * are not instrumented beyond the bounds check, and the restore compares the
+ * memory with the snapshot (cost per byte of memory; for large store-heavy
+ * guests, see specs/speed.md).
+ */
+export type MemoryTracking = 'marks' | 'scan';
+export const memoryTrackings = ['marks', 'scan'] as const;
+
+/**
+ * 'virtual': every load and store is checked against the size the guest
+ * sees, so an access beyond it traps as on a fresh instance even where an
+ * earlier run grew the real memory. 'real': loads and stores are left to the
+ * engine's check against the real memory (not exact: see specs/semantics.md).
+ */
+export type BoundsChecks = 'virtual' | 'real';
+export const boundsChecks = ['virtual', 'real'] as const;
+
+export interface MemoryMode { tracking: MemoryTracking; bounds: BoundsChecks }
+export const DEFAULT_MEMORY_MODE: MemoryMode = Object.freeze({ tracking: 'marks', bounds: 'virtual' });
 
 /** A table defined by the module, with its virtual size kept in a module global. */
 export interface TableInfo {

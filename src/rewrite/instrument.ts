@@ -14,8 +14,8 @@
 import binaryen from 'binaryen';
 import { InvalidWasmError, UnsupportedModuleError } from '../errors.js';
 import {
-  EXPORT_GLOBAL_GET_PREFIX, EXPORT_GLOBAL_PREFIX, EXPORT_GLOBAL_SET_PREFIX, EXPORT_MEMORY, EXPORT_TABLE_PREFIX, MAX_PAGES,
-  type GlobalType, type MemoryInfo, type ModuleInfo,
+  DEFAULT_MEMORY_MODE, EXPORT_GLOBAL_GET_PREFIX, EXPORT_GLOBAL_PREFIX, EXPORT_GLOBAL_SET_PREFIX, EXPORT_MEMORY, EXPORT_TABLE_PREFIX, MAX_PAGES,
+  type GlobalType, type MemoryInfo, type MemoryMode, type ModuleInfo,
 } from './info.js';
 import { AccessRewriter, addMemoryState, MEMORY_HELPERS } from './memory-access.js';
 import { quietly } from './quiet.js';
@@ -36,7 +36,7 @@ const TABLE_WRITES = new Set([binaryen.TableSetId, binaryen.TableGrowId, TableFi
 
 export interface RewriteResult { bytes: Uint8Array; info: ModuleInfo }
 
-export function rewriteModule(input: Uint8Array): RewriteResult {
+export function rewriteModule(input: Uint8Array, mode: MemoryMode = DEFAULT_MEMORY_MODE): RewriteResult {
   checkSections(input);
   const m = read(input);
   try {
@@ -44,8 +44,8 @@ export function rewriteModule(input: Uint8Array): RewriteResult {
     const info: ModuleInfo = { memory: null, globals: [], tables: [], virtualTables: [], mutatesTables: false };
     const mem = m.hasMemory() ? memoryName(m) : null;
     if (mem !== null) {
-      info.memory = describeMemory(m, mem);
-      addMemoryState(m, mem, !info.memory.imported, info.memory.initialPages);
+      info.memory = describeMemory(m, mem, mode);
+      addMemoryState(m, mem, !info.memory.imported, info.memory.initialPages, mode.tracking);
       if (!info.memory.imported) m.addMemoryExport(mem, EXPORT_MEMORY);
     }
     const tables = new TableRewriter(m);
@@ -59,7 +59,7 @@ export function rewriteModule(input: Uint8Array): RewriteResult {
       }
       return g;
     };
-    rewriteBodies(m, mem, tables, droppedData, info, new Set([...MEMORY_HELPERS, ...tables.helpers]));
+    rewriteBodies(m, mem, mode, tables, droppedData, info, new Set([...MEMORY_HELPERS, ...tables.helpers]));
     const exported = exportState(m, info);
     info.virtualTables = tables.infos.map((t) => ({ ...t, size: exported.get(t.size)!, dirty: exported.get(t.dirty)! }));
     return { bytes: quietly(() => m.emitBinary()), info };
@@ -141,17 +141,17 @@ function memoryName(m: binaryen.Module): string {
   return '0';
 }
 
-function describeMemory(m: binaryen.Module, name: string): MemoryInfo {
+function describeMemory(m: binaryen.Module, name: string, mode: MemoryMode): MemoryInfo {
   const mem = m.getMemoryInfo(name);
   if (mem.is64) throw new UnsupportedModuleError('64-bit memories (memory64) are not supported');
   if (mem.shared) throw new UnsupportedModuleError('shared memories (threads) are not supported');
   if (mem.initial > MAX_PAGES) throw new UnsupportedModuleError(`a memory of ${mem.initial} pages is not supported (at most ${MAX_PAGES})`);
   const imported = mem.module ? { module: mem.module, base: mem.base ?? '' } : null;
-  return { imported, initialPages: mem.initial, maxPages: Math.min(mem.max ?? MAX_PAGES, MAX_PAGES) };
+  return { imported, initialPages: mem.initial, maxPages: Math.min(mem.max ?? MAX_PAGES, MAX_PAGES), mode };
 }
 
 function rewriteBodies(
-  m: binaryen.Module, mem: string | null, tables: TableRewriter, droppedData: (segment: string) => string,
+  m: binaryen.Module, mem: string | null, mode: MemoryMode, tables: TableRewriter, droppedData: (segment: string) => string,
   info: ModuleInfo, added: Set<string>,
 ): void {
   for (let i = 0; i < m.getNumFunctions(); i++) {
@@ -160,7 +160,7 @@ function rewriteBodies(
     if (f.module || !f.body || added.has(f.name)) continue;
     const newLocal = (type: number = i32) =>
       (binaryen as unknown as { _BinaryenFunctionAddVar(f: number, t: number): number })._BinaryenFunctionAddVar(fn, type);
-    const access = mem === null ? null : new AccessRewriter(m, mem, newLocal, droppedData);
+    const access = mem === null ? null : new AccessRewriter(m, mem, mode, newLocal, droppedData);
     const body = walk(f.body, (expr, id) => {
       if (TABLE_WRITES.has(id)) info.mutatesTables = true;
       return tables.rewrite(expr, id, newLocal) ?? access?.rewrite(expr, id) ?? expr;

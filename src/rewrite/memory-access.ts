@@ -13,8 +13,12 @@
 //    chunk last (a local holds it): marks are only cleared between runs, never
 //    while a guest function is active, so a chunk marked earlier in the
 //    activation is still marked. A loop writing one chunk marks it once.
+//    With tracking 'scan' nothing is marked: the restore compares the memory
+//    with the snapshot instead (memory/tracked-memory.ts). With bounds 'real'
+//    loads and stores are not checked (the engine checks the real size);
+//    memory.fill/copy/init still are.
 import binaryen from 'binaryen';
-import { CHUNK_SHIFT, EXPORT_VBYTES, EXPORT_VPAGES, IMPORT_MEMORY, JUNK_CHUNK, REWIND_NS } from './info.js';
+import { CHUNK_SHIFT, EXPORT_VBYTES, EXPORT_VPAGES, IMPORT_MEMORY, JUNK_CHUNK, REWIND_NS, type MemoryMode, type MemoryTracking } from './info.js';
 
 const { i32, i64, none } = binaryen;
 /** binaryen.js's per-expression classes (getters/setters) are missing from its typings. */
@@ -52,7 +56,7 @@ const SIMD_LANE_BYTES = new Map<number, number>([
  * defines the memory, so it also defines (and exports) the size globals;
  * a module importing the memory imports them.
  */
-export function addMemoryState(m: binaryen.Module, mem: string, defined: boolean, initialPages: number): void {
+export function addMemoryState(m: binaryen.Module, mem: string, defined: boolean, initialPages: number, tracking: MemoryTracking): void {
   // A memory the module defines becomes an import (the runtime creates it with
   // the same limits; data segments still initialise it), listed before the
   // map: so it stays memory 0, whose base V8 keeps at hand, while other
@@ -70,7 +74,7 @@ export function addMemoryState(m: binaryen.Module, mem: string, defined: boolean
   }
   m.addGlobalImport(G_LIMIT, REWIND_NS, 'limit', i32, false);
   addSizeAndGrow(m, mem);
-  addMarkRange(m);
+  addMarkRange(m, tracking);
   addBulkHelpers(m, mem);
 }
 
@@ -99,7 +103,11 @@ function addSizeAndGrow(m: binaryen.Module, mem: string): void {
   ], i32));
 }
 
-function addMarkRange(m: binaryen.Module): void {
+function addMarkRange(m: binaryen.Module, tracking: MemoryTracking): void {
+  if (tracking === 'scan') {
+    m.addFunction(F_MARK, binaryen.createType([i32, i32]), none, [], m.nop());
+    return;
+  }
   // (dest, len) of an in-range write: mark the chunks of [dest, dest+len).
   // dest + len <= vbytes < 4 GiB, so nothing wraps.
   const dest = () => m.local.get(0, i32);
@@ -138,6 +146,7 @@ export class AccessRewriter {
   constructor(
     private readonly m: binaryen.Module,
     private readonly mem: string,
+    private readonly mode: MemoryMode,
     private readonly newLocal: () => number,
     /** Global holding 1 once a passive data segment was "dropped" (see tables.ts), by segment name. */
     private readonly droppedData: (segment: string) => string,
@@ -184,6 +193,8 @@ export class AccessRewriter {
     const end = offset + bytes;
     const trap = atomic ? m.i32.or(m.local.get(t, i32), m.i32.const(ATOMIC_TRAP_BITS)) : m.i32.const(trapAt);
     if (end > 0xffffffff) return m.block(null, [m.local.set(t, ptr), trap], i32);
+    // Unchecked accesses (scan only: stores are not marked) trap only beyond the real size.
+    if (this.mode.bounds === 'real') return m.local.tee(t, ptr, i32);
     return m.select(
       m.i64.le_u(m.i64.add(m.i64.extend_u(m.local.get(t, i32)), m.i64.const(BigInt(end) as never)), m.global.get(G_VBYTES, i64)),
       m.local.tee(t, ptr, i32),
@@ -204,6 +215,8 @@ export class AccessRewriter {
    * An atomic one keeps its low bits (see clamp) and marks JUNK_CHUNK.
    */
   private store(expr: number, cls: any, bytes: number, atomic = false): number {
+    // Unmarked, a write needs only the bounds check a read has.
+    if (this.mode.tracking === 'scan') return this.load(expr, cls, bytes, atomic);
     const m = this.m;
     const offset = offsetOf(expr, cls);
     const trapAt = (JUNK_CHUNK << CHUNK_SHIFT) - offset | 0;

@@ -12,9 +12,9 @@ if (ext === 'ts') (await import('tsx/esm/api')).register();
 const { rewriteModule } = await import(`./instrument.${ext}`);
 const { RewindError } = await import(`../errors.${ext}`);
 
-parentPort.on('message', ({ name, bytes }) => {
+parentPort.on('message', ({ name, bytes, mode }) => {
   try {
-    const result = rewriteModule(bytes);
+    const result = rewriteModule(bytes, mode);
     parentPort.postMessage({ name, result }, [result.bytes.buffer]);
   } catch (e) {
     const typed = e instanceof RewindError;

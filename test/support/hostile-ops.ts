@@ -2,7 +2,7 @@
 // operations on stdin) and comparing a reused instance with fresh ones.
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { ReusableInstance, type RunOptions, type RunResult } from '../../src/index.js';
+import { ReusableInstance, type CreateOptions, type RunOptions, type RunResult } from '../../src/index.js';
 
 export const build = (name: string) => join(import.meta.dirname, '..', 'fixtures', 'build', `${name}.wasm`);
 export const OPS = build('hostile-ops');
@@ -29,19 +29,24 @@ export async function startBytes(): Promise<number> {
   return (await inst.run(program(op(0x32)))).stdout.readUInt32LE(0) * 65536;
 }
 
+/** The exact memory modes: writes marked (the default), and unmarked with a scanning restore. */
+export const EXACT_MODES: CreateOptions[] = [{}, { memoryTracking: 'scan' }];
+
 /**
- * Runs the sequence on fresh instances (strategy `reinstantiate`) and on one
- * reused instance with verifyRestore; every run must match. Returns the fresh results.
+ * Runs the sequence on fresh instances (strategy `reinstantiate`) and, for
+ * each of `modes`, on one reused instance (with verifyRestore); every run
+ * must match. Returns the fresh results.
  */
-export async function sameAsFresh(file: string, runs: RunOptions[]) {
+export async function sameAsFresh(file: string, runs: RunOptions[], modes: CreateOptions[] = EXACT_MODES) {
   const fresh = await ReusableInstance.create(file, { strategy: 'reinstantiate' });
-  const reused = await ReusableInstance.create(file, { verifyRestore: true });
   const results = [];
-  for (const [i, run] of runs.entries()) {
-    const want = observed(await fresh.run(run));
-    expect(observed(await reused.run(run)), `run ${i}`).toEqual(want);
-    results.push(want);
+  for (const run of runs) results.push(observed(await fresh.run(run)));
+  for (const options of modes) {
+    const reused = await ReusableInstance.create(file, { ...options, verifyRestore: true });
+    for (const [i, run] of runs.entries()) {
+      expect(observed(await reused.run(run)), `run ${i} (${JSON.stringify(options)})`).toEqual(results[i]);
+    }
+    reused.reset(); // verifies the restore after the last run too
   }
-  reused.reset(); // verifies the restore after the last run too
   return results;
 }
