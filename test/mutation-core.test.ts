@@ -17,8 +17,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ReusableInstance, RestoreError } from '../src/index.js';
 import type { Live } from '../src/backend/live.js';
 import type { CoreLinker } from '../src/core/linker.js';
-import type { NativePrepared, Prepared } from '../src/prepare.js';
-import { CHUNKS_PER_PAGE, PAGE } from '../src/rewrite/info.js';
+import type { NativePrepared, Prepared, PrepareOptions } from '../src/prepare.js';
+import { CHUNKS_PER_PAGE, DEFAULT_MEMORY_MODE, PAGE, type MemoryMode } from '../src/rewrite/info.js';
 import type { RewriteResult } from '../src/rewrite/instrument.js';
 import { build, op, OPS, program, sameAsFresh, startBytes } from './support/hostile-ops.js';
 
@@ -26,18 +26,22 @@ import { build, op, OPS, program, sameAsFresh, startBytes } from './support/host
 // that Stryker's per-test coverage counts every test whose module a
 // rewriter mutant changes (with one rewrite per file, only the first test
 // to rewrite a module would be run against the rewriter's mutants).
-const prepared = new Map<string | Uint8Array, Promise<NativePrepared>>();
+const prepared = new Map<string, Promise<NativePrepared>>();
 beforeEach(() => prepared.clear());
 
 vi.mock('../src/prepare.js', async (original) => ({
   ...(await original<typeof import('../src/prepare.js')>()),
-  prepare: (input: string | Uint8Array): Promise<Prepared> => prepared.get(input) ?? prepared.set(input, rewriteInProcess(input)).get(input)!,
+  prepare: (input: string | Uint8Array, options: PrepareOptions = {}): Promise<Prepared> => {
+    const mode = options.mode ?? DEFAULT_MEMORY_MODE;
+    const key = `${typeof input === 'string' ? input : createHash('sha256').update(input).digest('hex')} ${mode.tracking} ${mode.bounds}`;
+    return prepared.get(key) ?? prepared.set(key, rewriteInProcess(input, mode)).get(key)!;
+  },
 }));
 
 const REWRITER = join(import.meta.dirname, '..', 'src', 'rewrite');
 /** Key of a cached rewrite: the module and the rewriter's sources; null when they carry mutants. */
-function cacheKey(bytes: Uint8Array): string | null {
-  const h = createHash('sha256').update(bytes);
+function cacheKey(bytes: Uint8Array, mode: MemoryMode): string | null {
+  const h = createHash('sha256').update(bytes).update(`${mode.tracking} ${mode.bounds}`);
   for (const name of readdirSync(REWRITER).sort()) {
     const source = readFileSync(join(REWRITER, name), 'utf8');
     if (source.includes('stryMutAct_')) return null;
@@ -46,8 +50,8 @@ function cacheKey(bytes: Uint8Array): string | null {
   return h.digest('hex');
 }
 
-async function rewrite(bytes: Uint8Array): Promise<RewriteResult> {
-  const key = cacheKey(bytes);
+async function rewrite(bytes: Uint8Array, mode: MemoryMode): Promise<RewriteResult> {
+  const key = cacheKey(bytes, mode);
   const dir = join(tmpdir(), 'wasi-rewind-mutation-rewrites');
   if (key) {
     try {
@@ -56,7 +60,7 @@ async function rewrite(bytes: Uint8Array): Promise<RewriteResult> {
       // not cached yet
     }
   }
-  const result = (await import('../src/rewrite/instrument.js')).rewriteModule(bytes);
+  const result = (await import('../src/rewrite/instrument.js')).rewriteModule(bytes, mode);
   if (key) {
     mkdirSync(dir, { recursive: true });
     // The info last, each file renamed into place: a reader sees both whole or misses.
@@ -69,10 +73,10 @@ async function rewrite(bytes: Uint8Array): Promise<RewriteResult> {
   return result;
 }
 
-async function rewriteInProcess(input: string | Uint8Array): Promise<NativePrepared> {
+async function rewriteInProcess(input: string | Uint8Array, mode: MemoryMode): Promise<NativePrepared> {
   const bytes = new Uint8Array(typeof input === 'string' ? readFileSync(input) : input);
   const plain = new WebAssembly.Module(bytes);
-  const rewritten = await rewrite(bytes);
+  const rewritten = await rewrite(bytes, mode);
   return {
     kind: 'preview1',
     hash: 'uncached',
@@ -156,6 +160,23 @@ describe('restore core on hostile-ops: memory and table operations from stdin', 
       program(op(0x58, 0, 1, 1), op(0x5b, 0, 0, 2), op(0x5c, 0), op(0x5c, 1)),
       program(op(0x5c, 0), op(0x53, 0)),
     ]);
+  });
+});
+
+describe('boundsChecks real (with memoryTracking scan)', () => {
+  it('above memory.size, inside pages an earlier run grew: reads give zeros and writes are rewound; beyond the real memory: traps', async () => {
+    const end = await startBytes();
+    const inst = await ReusableInstance.create(OPS, { memoryTracking: 'scan', boundsChecks: 'real', verifyRestore: true });
+    const fresh = await ReusableInstance.create(OPS, { strategy: 'reinstantiate' });
+    await inst.run(program(op(0x31, 1), op(0x01, end + 8, 0x55), op(0x05, end + 100, 7)));
+    const read = program(op(0x13, end + 8), op(0x15, end + 96), op(0x03, end + 200, 9), op(0x61));
+    expect((await fresh.run(read)).trap?.message).toMatch(/out of bounds/);
+    const r = await inst.run(read);
+    expect(r.trap).toBeUndefined();
+    expect(r.stdout.toString('hex')).toBe('00000000' + '00'.repeat(16) + '01000000');
+    expect((await inst.run(program(op(0x13, end + 200)))).stdout.toString('hex')).toBe('00000000');
+    const past = program(op(0x13, end + PAGE - 2));
+    expect((await inst.run(past)).trap?.message).toBe((await fresh.run(past)).trap?.message);
   });
 });
 

@@ -408,6 +408,57 @@ describe('TrackedMemory restore against its snapshot', () => {
     expect(marked()).toEqual([0, 7, JUNK_CHUNK - 1]);
   });
 
+  it('scan: unmarked guest writes below the virtual size the run ended with, and host writes, are all rewound; only differing chunks count', () => {
+    const next = prng(33);
+    const m = tracked(2, 64, 64, { tracking: 'scan', bounds: 'virtual' });
+    m.bytes().set(randomMemory(next, 2));
+    m.t.snapshot();
+    const snap = m.bytes().slice();
+    for (let run = 0; run < 30; run++) {
+      const written = new Set<number>();
+      for (let op = 0; op < 6; op++) {
+        const kind = next() % 4;
+        if (kind === 0) m.grow(1 + (next() % 2));
+        const size = m.vpages.value * PAGE;
+        const at = next() % (size - 1);
+        const old = m.bytes()[at]!;
+        m.bytes()[at] = (old + 1 + (next() % 254)) & 0xff; // a guest store: no mark
+        if (kind === 3) m.t.markPointer(at);
+        written.add(at >>> 12);
+      }
+      const differing = [...written].filter((c) => !same(m.bytes().subarray(c * CHUNK, (c + 1) * CHUNK), c * CHUNK < snap.length ? snap.subarray(c * CHUNK, (c + 1) * CHUNK) : new Uint8Array(CHUNK))).length;
+      expect(m.t.restore(), `run ${run}`).toBe(differing);
+      expect(same(m.bytes().subarray(0, snap.length), snap), `run ${run}`).toBe(true);
+      expect(allZero(m.bytes().subarray(snap.length)), `run ${run}: above the snapshot`).toBe(true);
+      expect([m.vpages.value, m.vbytes.value]).toEqual([2, BigInt(2 * PAGE)]);
+      expect(marks(m.map)).toEqual([]);
+      m.t.verify();
+    }
+  });
+
+  it('scan: the compared range is the virtual size or the host\'s highest write; with real bounds, the whole real memory', () => {
+    const virtual = tracked(1, 64, 64, { tracking: 'scan', bounds: 'virtual' });
+    virtual.t.snapshot();
+    virtual.grow(3);
+    virtual.t.restore(); // the real memory now has 4 pages, the guest 1
+    virtual.bytes()[3 * PAGE + 9] = 1; // no guest write can be there: not compared
+    virtual.bytes()[PAGE - 1] = 1;
+    expect(virtual.t.restore()).toBe(1);
+    expect(virtual.bytes()[3 * PAGE + 9]).toBe(1);
+    virtual.t.markPointer(3 * PAGE + 9); // a host write there is
+    expect(virtual.t.restore()).toBe(1);
+    expect(allZero(virtual.bytes())).toBe(true);
+    const real = tracked(1, 64, 64, { tracking: 'scan', bounds: 'real' });
+    real.t.snapshot();
+    real.grow(3);
+    real.t.restore();
+    real.bytes()[4 * PAGE - 1] = 1; // the last byte of the real memory
+    real.bytes()[2 * PAGE] = 1;
+    expect(real.t.restore()).toBe(2);
+    expect(allZero(real.bytes())).toBe(true);
+    real.t.verify();
+  });
+
   it('restore clears the junk chunk mark that trapping accesses leave', () => {
     const m = tracked(1);
     m.t.snapshot();

@@ -10,11 +10,11 @@ import { parse } from '@bytecodealliance/jco';
 import { describe, expect, it } from 'vitest';
 import { InvalidWasmError, UnsupportedModuleError } from '../src/errors.js';
 import { CoreLinker } from '../src/core/linker.js';
-import { EXPORT_MEMORY, EXPORT_VBYTES, EXPORT_VPAGES, IMPORT_MEMORY, MAX_PAGES, PAGE, REWIND_NS } from '../src/rewrite/info.js';
+import { DEFAULT_MEMORY_MODE, EXPORT_MEMORY, EXPORT_VBYTES, EXPORT_VPAGES, IMPORT_MEMORY, MAX_PAGES, PAGE, REWIND_NS, type MemoryMode } from '../src/rewrite/info.js';
 import { rewriteModule } from '../src/rewrite/instrument.js';
 
 const wasm = async (wat: string) => new Uint8Array(await parse(wat));
-const rewrite = async (wat: string) => rewriteModule(await wasm(wat));
+const rewrite = async (wat: string, mode: MemoryMode = DEFAULT_MEMORY_MODE) => rewriteModule(await wasm(wat), mode);
 const names = (list: { name: string }[]) => list.map((e) => e.name);
 
 /** What a call does: its result, or the trap's message. */
@@ -27,8 +27,8 @@ function outcome(fn: () => unknown): string {
 }
 
 /** A rewritten module linked as the runtime links it, with its snapshot taken. */
-async function linked(wat: string) {
-  const { bytes, info } = await rewrite(wat);
+async function linked(wat: string, mode: MemoryMode = DEFAULT_MEMORY_MODE) {
+  const { bytes, info } = await rewrite(wat, mode);
   const module = new WebAssembly.Module(new Uint8Array(bytes));
   const linker = new CoreLinker(new Map([[module, info]]));
   const { exports } = linker.instantiateCore(module, {}, true);
@@ -122,7 +122,7 @@ describe('what the rewriter reports', () => {
     for (const [decl, maxPages] of [['(memory 2 5)', 5], ['(memory 2)', MAX_PAGES], ['(memory (export "m") 2 7)', 7], ['(memory $heap (export "m") 2 7)', 7]] as const) {
       const wat = `(module (func (export "f") (result i32) (i32.store (i32.const 8) (i32.const 1)) (memory.size)) ${decl} (func (export "g")))`;
       const { bytes, info } = await rewrite(wat);
-      expect(info.memory).toEqual({ imported: null, initialPages: 2, maxPages });
+      expect(info.memory).toEqual({ imported: null, initialPages: 2, maxPages, mode: DEFAULT_MEMORY_MODE });
       const module = new WebAssembly.Module(new Uint8Array(bytes));
       const exports = names(WebAssembly.Module.exports(module));
       expect(exports).toEqual(expect.arrayContaining([EXPORT_MEMORY, EXPORT_VPAGES, EXPORT_VBYTES]));
@@ -132,7 +132,7 @@ describe('what the rewriter reports', () => {
 
   it('an imported memory: its origin; the size globals are imported, nothing is exported for it', async () => {
     const { bytes, info } = await rewrite('(module (import "env" "mem" (memory 1 10)) (func (export "f") (i32.store (i32.const 8) (i32.const 1))))');
-    expect(info.memory).toEqual({ imported: { module: 'env', base: 'mem' }, initialPages: 1, maxPages: 10 });
+    expect(info.memory).toEqual({ imported: { module: 'env', base: 'mem' }, initialPages: 1, maxPages: 10, mode: DEFAULT_MEMORY_MODE });
     const module = new WebAssembly.Module(new Uint8Array(bytes));
     expect(names(WebAssembly.Module.exports(module))).toEqual(['f']);
     const reserved = WebAssembly.Module.imports(module).filter((i) => i.module === REWIND_NS);
@@ -148,7 +148,7 @@ describe('rewritten modules linked as the runtime links them, against fresh inst
       (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
       (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
       (func (export "size") (result i32) (memory.size)))`;
-    const rewritten = await Promise.all([definer, importer].map(rewrite));
+    const rewritten = await Promise.all([definer, importer].map((wat) => rewrite(wat)));
     const modules = rewritten.map((r) => new WebAssembly.Module(new Uint8Array(r.bytes)));
     const linker = new CoreLinker(new Map(modules.map((m, i) => [m, rewritten[i]!.info])));
     const d = linker.instantiateCore(modules[0]!, {}).exports;
@@ -206,6 +206,36 @@ describe('rewritten modules linked as the runtime links them, against fresh inst
       exports.two!(a!, b!);
       memory.restore();
       memory.verify();
+    }
+  });
+
+  it('memory modes: scan leaves the map to the host; real bounds leaves loads and stores to the engine, and nothing else', async () => {
+    const wat = `(module (memory 1 4)
+      (func (export "store") (param i32) (i32.store (local.get 0) (i32.const 7)) (i32.store8 offset=4096 (local.get 0) (i32.const 1)))
+      (func (export "fill") (param i32) (memory.fill (local.get 0) (i32.const 3) (i32.const 8192)))
+      (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+      (func (export "size") (result i32) (memory.size)))`;
+    const map = (m: Awaited<ReturnType<typeof linked>>) => new Uint8Array(m.memory.mapMemory.buffer).subarray(0, 64);
+    const scan = await linked(wat, { tracking: 'scan', bounds: 'virtual' });
+    expect(scan.info.memory!.mode).toEqual({ tracking: 'scan', bounds: 'virtual' });
+    scan.exports.store!(100);
+    scan.exports.fill!(20000);
+    expect(map(scan).every((b) => b === 0)).toBe(true);
+    const marks = await linked(wat);
+    marks.exports.store!(100);
+    marks.exports.fill!(20000);
+    expect([...map(marks).keys()].filter((c) => map(marks)[c])).toEqual([0, 1, 4, 5, 6]);
+    for (const mode of [{ tracking: 'scan', bounds: 'virtual' }, { tracking: 'scan', bounds: 'real' }] as const) {
+      const m = await linked(wat, mode);
+      expect(m.exports.grow!(1), `${mode.bounds}`).toBe(1);
+      m.memory.restore(); // the real memory keeps 2 pages, the guest sees 1
+      expect(m.exports.size!()).toBe(1);
+      const above = [() => m.exports.load!(PAGE + 8), () => m.exports.store!(PAGE + 8)];
+      expect(above.map(outcome), mode.bounds).toEqual(mode.bounds === 'real' ? ['= 0', '= undefined'] : ['trap memory access out of bounds', 'trap memory access out of bounds']);
+      // Bulk operations stay checked against the virtual size, and the real end still traps.
+      expect(outcome(() => m.exports.fill!(PAGE - 100))).toBe('trap memory access out of bounds');
+      expect(outcome(() => m.exports.load!(2 * PAGE - 2))).toBe('trap memory access out of bounds');
     }
   });
 

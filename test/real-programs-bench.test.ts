@@ -12,6 +12,7 @@ import { measureJco } from '../src/bench/jco-baseline.js';
 import type { BenchReport } from '../src/bench/report.js';
 import { NODE_WASI_MODE, SHIM_MODE } from '../src/bench/wasip1-baselines.js';
 import { BenchError } from '../src/index.js';
+import { REUSE_MODE, SCAN_MODE, SCAN_REAL_MODE } from '../src/bench/measure.js';
 import { fixture } from './helpers.js';
 
 const bin = new URL('../bin/rewind.js', import.meta.url).pathname;
@@ -25,7 +26,9 @@ describe('rewind bench', () => {
     const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
     // A wasip1 module also gets the light fresh-instance baselines (node:wasi may be a skipped row).
     const light = [NODE_WASI_MODE, SHIM_MODE];
-    expect(report.measurements.map((m) => m.mode).filter((m) => !light.includes(m))).toEqual([report.baselineMode, 'fresh instance per run (our host)', 'snapshot reuse (wasi-rewind)']);
+    expect(report.measurements.map((m) => m.mode).filter((m) => !light.includes(m))).toEqual([
+      report.baselineMode, 'fresh instance per run (our host)', SCAN_REAL_MODE, SCAN_MODE, REUSE_MODE,
+    ]);
     expect(report.measurements.map((m) => m.mode)).toContain(SHIM_MODE);
     for (const m of report.measurements) expect(m.runs).toBeGreaterThan(0);
   });
