@@ -54,6 +54,17 @@ describe('rewind serve', () => {
     expect(line).toMatch(/trap: .*unreachable.*hunter2/);
   });
 
+  it('takes the memory modes for its instances; a combination they refuse is refused before listening', async () => {
+    const cgi = await serve(build('cgi'), { port: 0, workers: 1, memoryTracking: 'scan', boundsChecks: 'real', log: () => {} });
+    try {
+      for (const body of ['one', 'two']) expect(await (await fetch(`${cgi.url}/x?k=v`, { method: 'POST', body })).text()).toBe(`POST /x?k=v body=${body}\n`);
+    } finally {
+      cgi.server.close();
+      await cgi.pool.close();
+    }
+    await expect(serve(build('cgi'), { port: 0, workers: 1, boundsChecks: 'real', log: () => {} })).rejects.toThrow(/boundsChecks "real" needs memoryTracking "scan"/);
+  });
+
   it('frames every response itself: a guest cannot forge a second response or set framing headers', async () => {
     const text = await raw(port, [
       'GET /smuggle HTTP/1.1\r\nHost: x\r\n\r\n',

@@ -10,6 +10,7 @@
 //  - guest (wasm): the rest of the guest call.
 import { ReusableInstance } from '../instance.js';
 import type { Workload } from './measure.js';
+import { warmUp } from './stats.js';
 
 export interface Breakdown {
   program: string;
@@ -83,7 +84,7 @@ export async function measureBreakdown(w: Workload, runs: number): Promise<Break
   const clock = new ImportClock();
   const inst = await clock.create(() => ReusableInstance.create(w.file, { ...w.options, strategy: 'snapshot' }));
   const input = { args: w.args, stdin: w.stdin };
-  for (let i = 0; i < Math.min(500, Math.ceil(runs / 2)); i++) inst.runSync(input);
+  warmUp(Math.min(500, Math.ceil(runs / 2)), () => inst.runSync(input));
   // Medians per phase: on a shared machine a few runs are delayed by
   // milliseconds (scheduling, GC), which would swamp means of microseconds.
   const phases = { total: [] as number[], reset: [] as number[], hostBeginEnd: [] as number[], imports: [] as number[], guest: [] as number[] };

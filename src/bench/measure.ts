@@ -4,7 +4,7 @@ import { BenchError } from '../errors.js';
 import { ReusableInstance } from '../instance.js';
 import type { CreateOptions, Strategy } from '../options.js';
 import { Progress } from './progress.js';
-import { summarise, type Summary } from './stats.js';
+import { summarise, warmUp, type Summary } from './stats.js';
 
 export interface Measurement extends Summary {
   program: string;
@@ -44,8 +44,8 @@ export async function measure(w: Workload, mode: string, runs: number): Promise<
   const { strategy, options } = MODES[mode]!;
   const inst = await ReusableInstance.create(w.file, { ...(strategy === 'snapshot' ? w.options : plain), ...options, strategy });
   const input = { args: w.args, stdin: w.stdin };
-  // Warm-up: let the JIT optimise the glue and the host before timing.
-  for (let i = 0; i < Math.min(2000, Math.ceil(runs / 5)); i++) check(inst.runSync(input), w);
+  // Warm-up: let the JIT optimise the glue, the host and the guest before timing.
+  warmUp(Math.min(2000, Math.ceil(runs / 5)), () => check(inst.runSync(input), w));
   const latencies: number[] = [];
   const resets: number[] = [];
   const progress = new Progress(`${w.program}: ${mode}`, runs);

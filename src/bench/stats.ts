@@ -19,12 +19,27 @@ export function summarise(latenciesMs: number[], resetMs: number[], totalMs: num
   };
 }
 
+/** Least wall time every mode warms up for: V8 tiers a large module's hot functions up over seconds. */
+const WARM_MS = 2000;
+const WARM_MAX_RUNS = 20_000;
+
 /**
- * A fresh-instance baseline's timed loop: 20 warm-up runs, then `runs` runs
- * of `once` (which returns its instantiation time), summarised.
+ * Runs `once` at least `minRuns` times and then until WARM_MS have passed
+ * (at most WARM_MAX_RUNS runs), so that every mode is timed with optimised
+ * code: a 26 MB module (CPython) still runs partly unoptimised for its
+ * first ~25 runs on a 2-core machine, and a count alone would time that.
+ */
+export function warmUp(minRuns: number, once: () => void): void {
+  const start = performance.now();
+  for (let i = 0; i < minRuns || (i < WARM_MAX_RUNS && performance.now() - start < WARM_MS); i++) once();
+}
+
+/**
+ * A fresh-instance baseline's timed loop: a warm-up (at least 20 runs), then
+ * `runs` runs of `once` (which returns its instantiation time), summarised.
  */
 export function timeFreshRuns(runs: number, once: () => number): Summary {
-  for (let i = 0; i < Math.min(20, runs); i++) once();
+  warmUp(Math.min(20, runs), once);
   const latencies: number[] = [];
   const instantiations: number[] = [];
   const start = performance.now();

@@ -76,6 +76,8 @@ export const serveFlags = z.object({
   maxHeader: count('--max-header', 1 << 20).optional(),
   /** wasi:http components: when the instance is rewound (always, never, on-trap, every=N). */
   reset: resetFlag.optional(),
+  memoryTracking: z.enum(memoryTrackings).optional(),
+  boundsChecks: z.enum(boundsChecks).optional(),
   /** wasi:http components: authorities outgoing requests may reach. */
   allowOutgoing: z.array(z.string()).default([]),
   dir: z.array(dirFlag).default([]),

@@ -21,7 +21,8 @@ const USAGE = `usage:
              [--strategy snapshot|reinstantiate|none|guest] [--dir HOST::GUEST]... [--env K=V]... [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
              [--queue-timeout MS] [--max-body BYTES] [--max-header BYTES] [--strategy snapshot|reinstantiate]
-             [--dir HOST::GUEST]... [--reset always|never|on-trap|every=N] [--allow-outgoing HOST[:PORT]]...`;
+             [--dir HOST::GUEST]... [--reset always|never|on-trap|every=N] [--allow-outgoing HOST[:PORT]]...
+             [--memory-tracking marks|scan] [--bounds-checks virtual|real]`;
 
 /** Exit code for a failure that is not the user's or the guest's (a bug in wasi-rewind). */
 const INTERNAL = 70;
@@ -67,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'bench') return await benchCommand(validate(benchFlags, { ...common, afterRestore, file, args }, 'flags'));
     if (command === 'call') return await callCommand(validate(callFlags, { ...common, file, args }, 'flags'));
     if (command === 'inspect') return await inspectCommand(validate(inspectFlags, { ...common, afterRestore, file, args }, 'flags'));
-    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, maxHeader, allowOutgoing, file, args }, 'flags'));
+    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, maxHeader, allowOutgoing, memoryTracking, boundsChecks, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;
   } catch (e) {

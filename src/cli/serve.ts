@@ -10,6 +10,8 @@ export async function serveCommand(flags: z.output<typeof serveFlags>): Promise<
     host: flags.host,
     workers: flags.workers,
     strategy: flags.strategy,
+    ...(flags.memoryTracking ? { memoryTracking: flags.memoryTracking } : {}),
+    ...(flags.boundsChecks ? { boundsChecks: flags.boundsChecks } : {}),
     timeoutMs: flags.timeout,
     ...(flags.queueTimeout ? { queueTimeoutMs: flags.queueTimeout } : {}),
     ...(flags.maxBody !== undefined ? { maxBodyBytes: flags.maxBody } : {}),

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { z } from 'zod';
 import { RewindError, TimeoutError } from '../errors.js';
 import { strategies, validate } from '../options.js';
+import { boundsChecks, memoryTrackings } from '../rewrite/info.js';
 import { QueueFullError, QueueTimeoutError, RewindPool } from '../pool/pool.js';
 import { httpOptionsSchema } from '../../shims/http/options.js';
 import { CgiOutputError, cgiEnv, parseCgiOutput } from './cgi.js';
@@ -26,6 +27,9 @@ const serveOptionsSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   workers: z.number().int().positive().max(256).default(2),
   strategy: z.enum(strategies).default('snapshot'),
+  /** The instances' memory modes (CreateOptions.memoryTracking and boundsChecks). */
+  memoryTracking: z.enum(memoryTrackings).default('marks'),
+  boundsChecks: z.enum(boundsChecks).default('virtual'),
   /** Execution time limit of one run. */
   timeoutMs: z.number().int().positive().default(10_000),
   /** Most time a request waits for a free worker (default: timeoutMs). */
@@ -111,7 +115,7 @@ export async function serve(file: string, options: ServeOptions): Promise<{ serv
     timeoutMs: o.timeoutMs,
     queueTimeoutMs: o.queueTimeoutMs ?? o.timeoutMs,
     maxQueue: o.maxQueue,
-    instance: { strategy: o.strategy, dirs: o.dirs, ...(mode === 'http' ? { http: o.http } : {}) },
+    instance: { strategy: o.strategy, dirs: o.dirs, memoryTracking: o.memoryTracking, boundsChecks: o.boundsChecks, ...(mode === 'http' ? { http: o.http } : {}) },
     // A proxy component has no wasi:cli/run to warm up with (and under reset
     // "never" a warm-up request would leave state behind).
     ...(mode === 'http' ? { warmRun: false as const } : {}),
