@@ -5,7 +5,7 @@
 // TrackedMemory must come back from any mix of guest and host writes and
 // growth equal to its snapshot, as a fresh memory would be. No wasm is
 // rewritten here (the end-to-end runs are in mutation-core.test.ts).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RestoreError } from '../src/errors.js';
 import { DirtyScan } from '../src/memory/dirty-scan.js';
 import { hashMemory, isZero, MemoryImage } from '../src/memory/image.js';
@@ -457,6 +457,28 @@ describe('TrackedMemory restore against its snapshot', () => {
     expect(real.t.restore()).toBe(2);
     expect(allZero(real.bytes())).toBe(true);
     real.t.verify();
+  });
+
+  it('scan compares a stretch of up to 16 chunks (one run of the image, or zeros) at once, and chunk by chunk only where it differs', () => {
+    const bytes = new Uint8Array(2 * PAGE);
+    bytes.fill(9, 0, 20 * CHUNK); // chunks 0-19 stored, one run of the image; 20-23 zero; 24-31 stored
+    bytes.fill(8, 24 * CHUNK, 32 * CHUNK);
+    const m = tracked(2, 64, 64, { tracking: 'scan', bounds: 'virtual' });
+    m.bytes().set(bytes);
+    m.t.snapshot();
+    const compare = vi.spyOn(Buffer, 'compare');
+    try {
+      expect(m.t.restore()).toBe(0);
+      expect(compare).toHaveBeenCalledTimes(4); // [0, 16) [16, 20) [20, 24) [24, 32)
+      compare.mockClear();
+      m.bytes()[17 * CHUNK + 5] = 1;
+      m.bytes()[30 * CHUNK] = 1;
+      expect(m.t.restore()).toBe(2);
+      expect(compare).toHaveBeenCalledTimes(4 + 4 + 8);
+      expect(same(m.bytes(), bytes)).toBe(true);
+    } finally {
+      compare.mockRestore();
+    }
   });
 
   it('restore clears the junk chunk mark that trapping accesses leave', () => {

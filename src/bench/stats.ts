@@ -20,7 +20,7 @@ export function summarise(latenciesMs: number[], resetMs: number[], totalMs: num
 }
 
 /** Least wall time every mode warms up for: V8 tiers a large module's hot functions up over seconds. */
-const WARM_MS = 2000;
+const WARM_MS = 4000;
 const WARM_MAX_RUNS = 20_000;
 
 /**

@@ -7,9 +7,9 @@
 // above the snapshot's size so that the next memory.grow hands the guest
 // zeroed pages, as a fresh memory would. With tracking 'scan' the guest marks
 // nothing and the restore compares every chunk it could have written with
-// the snapshot instead (MemoryImage.rewindDiffering). The snapshot image is sparse and
-// shared read-only with every instance whose snapshot is identical
-// (image-store.ts): nothing here writes to it.
+// the snapshot instead (MemoryImage.rewindDiffering). The snapshot image is
+// sparse and shared read-only with every instance whose snapshot is
+// identical (image-store.ts): nothing here writes to it.
 import { RestoreError } from '../errors.js';
 import {
   CHUNK, CHUNK_SHIFT, CHUNKS_PER_PAGE, EXPORT_VBYTES, EXPORT_VPAGES, IMPORT_MEMORY, JUNK_CHUNK, MAP_PAGES, PAGE, type MemoryInfo,
@@ -137,8 +137,7 @@ export class TrackedMemory {
   private rewindScanned(mem: Uint8Array): number {
     if (this.hostHigh >= 0) this.map.fill(0, 0, this.hostHigh + 1);
     const guest = this.realBounds ? mem.length / CHUNK : this.vpages.value * CHUNKS_PER_PAGE;
-    const end = Math.min(Math.max(guest, this.hostHigh + 1), mem.length / CHUNK);
-    return this.image.rewindDiffering(mem, end);
+    return this.image.rewindDiffering(mem, Math.max(guest, this.hostHigh + 1));
   }
 
   /**
