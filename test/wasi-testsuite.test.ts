@@ -15,10 +15,15 @@ import { observed } from './helpers.js';
 const SUITE = join(import.meta.dirname, 'wasi-testsuite');
 const REUSED_RUNS = 5;
 
-/** How a wasip1 module is run: natively (the default) or through jco's preview1 command adapter. */
-type Preview1Path = 'native' | 'adapter';
+/**
+ * How a wasip1 module is run: natively (the default), natively with the
+ * comparing restore (memoryTracking 'scan'), or through jco's preview1
+ * command adapter.
+ */
+type Preview1Path = 'native' | 'native, memory scan' | 'adapter';
 const PATHS: Record<Preview1Path, CreateOptions> = {
   native: { preview1: 'native' },
+  'native, memory scan': { preview1: 'native', memoryTracking: 'scan' },
   adapter: { preview1: 'adapter' },
 };
 
@@ -30,6 +35,7 @@ const PATHS: Record<Preview1Path, CreateOptions> = {
 interface Expected { reason: string; reusedDiffers?: string }
 const EXPECTED_FAILURES: Record<Preview1Path, Record<string, Expected>> = {
   native: {},
+  'native, memory scan': {},
   adapter: {
     'assemblyscript/proc_exit-failure': { reason: 'the adapter imports only the result-typed exit: exit(33) becomes 1' },
     'assemblyscript/args_get-multiple-arguments': {
