@@ -1,5 +1,8 @@
 // RewindPool: worker threads with ready instances, execution-only time
 // limits, a queue-wait limit, warm replacements and back-pressure.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidOptionsError, InvalidWasmError, QueueFullError, QueueTimeoutError, RewindPool, TimeoutError } from '../src/index.js';
 import { fixture } from './helpers.js';
@@ -69,6 +72,27 @@ describe('RewindPool', () => {
       expect(mixed.stats()).toMatchObject({ timedOut: 6, completed: 54, replaced: 6 });
     } finally {
       await mixed.close();
+    }
+  });
+
+  it('a replacement that cannot start fails the queued runs (WORKER_FAILED) instead of leaving them waiting; a later run tries again', async () => {
+    // A component's workers read the input file themselves: once it is gone, a replacement cannot start.
+    const dir = mkdtempSync(join(tmpdir(), 'rewind-pool-'));
+    const file = join(dir, 'faults.wasm');
+    copyFileSync(fixture('faults'), file);
+    const one = await RewindPool.create(file, { workers: 1, timeoutMs: 1000, instance: { preview1: 'adapter' } });
+    try {
+      rmSync(file);
+      const spin = one.run({ args: ['spin'] });
+      const queued = one.run({ args: ['none'] });
+      await expect(spin).rejects.toThrow(TimeoutError);
+      await expect(queued).rejects.toMatchObject({ code: 'WORKER_FAILED', message: expect.stringMatching(/no worker could be started/) });
+      expect(one.stats()).toMatchObject({ workers: 0, queued: 0 });
+      copyFileSync(fixture('faults'), file);
+      expect((await one.run({ args: ['none'] })).exitCode).toBe(0);
+    } finally {
+      await one.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

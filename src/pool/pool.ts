@@ -184,7 +184,24 @@ export class RewindPool {
     void slot.stop();
     if (this.closed) return;
     this.counts.replaced++;
-    this.startWorker().catch(() => {}); // instantiation worked before: a failure here leaves the pool one worker short
+    this.replace();
+  }
+
+  /**
+   * Starts a worker in place of a lost one. Instantiation worked before, but
+   * a replacement can still fail (e.g. the input file is gone): the pool is
+   * then a worker short, and with none left the queued runs fail instead of
+   * waiting for a worker that never comes; the next run tries again.
+   */
+  private replace(): void {
+    this.startWorker().catch((e: unknown) => {
+      if (this.closed || this.slots.size > 0) return;
+      const failure = new RewindError('WORKER_FAILED', `no worker could be started in place of a lost one: ${(e as Error)?.message ?? e}`);
+      for (const job of this.queue.splice(0)) {
+        clearTimeout(job.queueTimer);
+        job.reject(failure);
+      }
+    });
   }
 
   private release(slot: Slot): void {
@@ -262,6 +279,7 @@ export class RewindPool {
         }, ms);
       }
       this.queue.push(job);
+      if (this.slots.size === 0) this.replace();
       this.dispatch();
     });
   }
