@@ -19,7 +19,7 @@ import { encodeSnapshot, readSnapshotFile } from './snapshot-file/snapshot-file.
 import { saveSnapshotOptionsSchema, type SaveSnapshotOptions } from './snapshot-file/codec.js';
 import type { InitOutput } from './post-init.js';
 import { createOptionsSchema, runOptionsSchema, runSyncOptionsSchema, validate, type CreateOptions, type ResolvedOptions, type RunOptions } from './options.js';
-import { prepare, type Prepared } from './prepare.js';
+import { prepare, prepareOptionsFor, type Prepared } from './prepare.js';
 import { endingOf, isGlueValueError, outcomeOf, type Ending, type Trap } from './run-outcome.js';
 import { policyFromHint } from './reactor/hint.js';
 import { wantsReset, type ResetPolicy, type SinceReset } from './reactor/policy.js';
@@ -106,7 +106,7 @@ export class ReusableInstance {
     if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new InvalidOptionsError('input', ['expected a file path or the bytes of a component or module']);
     const resolved = validate(createOptionsSchema, options, 'options') as ResolvedOptions;
     if (typeof input === 'string' && !options.programName) resolved.programName = basename(input);
-    const inst = new ReusableInstance(await prepare(input, { preview1: resolved.preview1, rewrite: resolved.strategy === 'snapshot', mode: { tracking: resolved.memoryTracking, bounds: resolved.boundsChecks } }), resolved);
+    const inst = new ReusableInstance(await prepare(input, prepareOptionsFor(resolved)), resolved);
     // What a run without its own args/env gets (the host only reads them).
     inst.defaultArgs = [resolved.programName, ...resolved.args];
     inst.defaultEnv = Object.entries(resolved.env);

@@ -19,6 +19,7 @@ import { silenceFinalizers } from './reactor/finalizers.js';
 import { DEFAULT_MEMORY_MODE, type MemoryMode, type ModuleInfo } from './rewrite/info.js';
 import { rewriteAll } from './rewrite/in-worker.js';
 import { compileModule } from './pool/shared-modules.js';
+import type { ResolvedOptions } from './options.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
 export const CACHE_FORMAT = 20;
@@ -98,9 +99,9 @@ const adopted = new Map<string, NativePrepared>();
  * functions and are not transferable: null.
  */
 export async function transferablePrepared(input: string | Uint8Array, options: PrepareOptions = {}): Promise<[string, NativePrepared] | null> {
-  const prepared = await prepare(input, options);
-  if (prepared.kind !== 'preview1') return null;
-  return [memoKey(prepared.hash.replace(/-p1$/, ''), true, prepared.rewound !== null, options.mode ?? DEFAULT_MEMORY_MODE), prepared];
+  const r = await request(input, options);
+  const prepared = await prepareRequest(r);
+  return prepared.kind === 'preview1' ? [r.key, prepared] : null;
 }
 
 export function adoptPrepared([key, prepared]: [string, NativePrepared]): void {
@@ -115,13 +116,29 @@ export { cacheDir };
  * and components always take the component path.
  */
 export async function prepare(input: string | Uint8Array, options: PrepareOptions = {}): Promise<Prepared> {
+  return prepareRequest(await request(input, options));
+}
+
+/** The options prepare() takes for an instance's resolved options. */
+export function prepareOptionsFor(o: Pick<ResolvedOptions, 'preview1' | 'strategy' | 'memoryTracking' | 'boundsChecks'>): PrepareOptions {
+  return { preview1: o.preview1, rewrite: o.strategy === 'snapshot', mode: { tracking: o.memoryTracking, bounds: o.boundsChecks } };
+}
+
+/** What prepare() is asked for: the input, which preparation of it, and the memo key naming that preparation. */
+interface Request { bytes: Uint8Array; hash: string; native: boolean; rewrite: boolean; mode: MemoryMode; key: string }
+
+async function request(input: string | Uint8Array, options: PrepareOptions): Promise<Request> {
   const bytes = await readInput(input);
   const hash = createHash('sha256').update(bytes).digest('hex').slice(0, 32);
   const native = (options.preview1 ?? 'native') === 'native' && wasmKind(bytes) === 'core';
   // A native module is rewritten only for the snapshot strategy: the others run it as given.
   const rewrite = options.rewrite ?? true;
   const mode = options.mode ?? DEFAULT_MEMORY_MODE;
-  const key = memoKey(hash, native, rewrite, mode);
+  const key = `${hash}${native ? `-p1${rewrite ? '' : '-plain'}` : ''}${rewrite ? cacheSuffix(mode) : ''}`;
+  return { bytes, hash, native, rewrite, mode, key };
+}
+
+function prepareRequest({ bytes, hash, native, rewrite, mode, key }: Request): Promise<Prepared> {
   if (!memo.has(key) && adopted.has(key)) memo.set(key, Promise.resolve(adopted.get(key)!));
   let p = memo.get(key);
   if (!p) {
@@ -130,11 +147,6 @@ export async function prepare(input: string | Uint8Array, options: PrepareOption
     p.catch(() => memo.delete(key));
   }
   return p;
-}
-
-/** Which preparation of the input `hash`: native or component, rewritten or not, and how writes are tracked. */
-function memoKey(hash: string, native: boolean, rewrite: boolean, mode: MemoryMode): string {
-  return `${hash}${native ? `-p1${rewrite ? '' : '-plain'}` : ''}${rewrite ? cacheSuffix(mode) : ''}`;
 }
 
 /** The default mode keeps the cache names it always had. */

@@ -18,7 +18,7 @@ import { InvalidOptionsError, RewindError, reviveError, TimeoutError } from '../
 import { createOptionsSchema, runOptionsSchema, type CreateOptions, type ResolvedOptions, validate } from '../options.js';
 import { basename } from 'node:path';
 import { readInput } from '../load.js';
-import { transferablePrepared } from '../prepare.js';
+import { prepareOptionsFor, transferablePrepared } from '../prepare.js';
 import { isImageReport, SharedPoolState, type SharedState } from './shared.js';
 import type { HttpReply, HttpWork } from '../serve/http-call.js';
 import type { PoolRequest, PoolRunResult, WorkerFailure, WorkerReply } from './worker.js';
@@ -133,7 +133,7 @@ export class RewindPool {
     if (typeof input !== 'string' && !(input instanceof Uint8Array)) throw new InvalidOptionsError('input', ['expected a file path or the bytes of a component or module']);
     // Compiled once, here; the workers receive the modules (a bad input fails here, typed).
     const bytes = await readInput(input);
-    const prepared = await transferablePrepared(bytes, { preview1: instance.preview1, rewrite: instance.strategy === 'snapshot', mode: { tracking: instance.memoryTracking, bounds: instance.boundsChecks } });
+    const prepared = await transferablePrepared(bytes, prepareOptionsFor(instance));
     let workerInput = input;
     if (prepared) {
       // The workers hash the input (to find the prepared program) but need not read or hold it each.
