@@ -211,8 +211,13 @@ export class ReusableInstance {
         }
       } else if (this.live.snapshot) {
         this.live.host.reset();
-        chunksRestored = this.live.snapshot.restore();
-        if (this.options.verifyRestore) this.live.snapshot.verify();
+        const renewed = this.live.renew?.();
+        if (renewed) {
+          this.live = renewed.live;
+          chunksRestored = renewed.chunks;
+          this.observer?.instantiated?.(renewed.live);
+        } else chunksRestored = this.live.snapshot.restore();
+        if (this.options.verifyRestore) this.live.snapshot!.verify();
       }
       if (this.options.strategy !== 'none') {
         this.dirty = false;

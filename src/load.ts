@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidWasmError, UnsupportedModuleError, WrongWorldError } from './errors.js';
 import { compileModuleAsync } from './pool/shared-modules.js';
+import { activeData, hasStart } from './rewrite/sections.js';
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
@@ -36,6 +37,10 @@ export interface CoreModule {
   role: 'command' | 'reactor';
   /** wasi_snapshot_preview1 functions it imports. */
   imports: string[];
+  /** It names a start function. */
+  start: boolean;
+  /** The byte ranges its active data segments write (sections.ts activeData). */
+  data: [number, number][] | null;
 }
 
 /** Compiles and checks a wasip1 core module. */
@@ -55,7 +60,7 @@ export async function inspectCore(bytes: Uint8Array): Promise<CoreModule> {
   }
   const role = exports.includes('_start') ? 'command' : exports.includes('_initialize') ? 'reactor' : null;
   if (!role) throw new WrongWorldError('core module is not a WASI command (no _start export) or reactor (no _initialize export)');
-  return { module, role, imports: imports.map((i) => i.name) };
+  return { module, role, imports: imports.map((i) => i.name), start: hasStart(bytes), data: activeData(bytes) };
 }
 
 /** WASI 0.3 (wasip3) interfaces among a component's imports: a world wasi-rewind does not serve. */

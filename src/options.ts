@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { InvalidOptionsError } from './errors.js';
 import { resetPolicySchema, type ResetPolicy } from './reactor/policy.js';
 import { httpOptionsSchema } from '../shims/http/options.js';
-import { boundsChecks, memoryTrackings } from './rewrite/info.js';
+import { memoryTrackings } from './rewrite/info.js';
 
 const tree: z.ZodType<Record<string, unknown>> = z.lazy(() =>
   z.record(z.string(), z.union([z.string(), z.instanceof(Uint8Array), tree])),
@@ -15,6 +15,10 @@ const keysMatch = <T extends z.ZodType>(record: T, test: RegExp, message: string
   record.refine((r) => Object.keys(r as object).every((k) => test.test(k)), message);
 const absolute = /^\//;
 const absoluteMessage = 'guest paths are absolute, e.g. "/data"';
+
+/** The boundsChecks option; 'real' and 'unchecked' both run the rewrite's bounds 'real' (rewrite/info.ts). */
+export const boundsCheckOptions = ['virtual', 'real', 'unchecked'] as const;
+export type BoundsCheckOption = (typeof boundsCheckOptions)[number];
 
 export const strategies = ['snapshot', 'reinstantiate', 'none', 'guest'] as const;
 export type Strategy = (typeof strategies)[number];
@@ -92,19 +96,23 @@ export const createOptionsSchema = z.object({
   memoryTracking: z.enum(memoryTrackings).default('marks'),
   /**
    * 'virtual' (exact): loads and stores are checked against the memory size
-   * the guest sees. 'real' (faster, not exact): an access between that size
-   * and the size an earlier run grew the memory to reads zeros or writes
-   * (rewound after the run) where a fresh instance traps; see specs/semantics.md.
-   * Needs memoryTracking 'scan'.
+   * the guest sees. 'real' (exact, faster): loads and stores are left to the
+   * engine's check against the real memory, which is kept the size the guest
+   * sees: after a run that grew it, the next run gets a fresh instance of the
+   * module, rewound to the snapshot (wasip1 commands on the native path only).
+   * 'unchecked' (fastest, not exact): as 'real' without the fresh instance, so
+   * an access between the guest's size and the size an earlier run grew the
+   * memory to reads zeros or writes where a fresh instance traps; see
+   * specs/semantics.md. 'real' and 'unchecked' need memoryTracking 'scan'.
    */
-  boundsChecks: z.enum(boundsChecks).default('virtual'),
+  boundsChecks: z.enum(boundsCheckOptions).default('virtual'),
   /** After each restore, compare all memory with the snapshot (slow; for tests and debugging). */
   verifyRestore: z.boolean().default(false),
 }).strict()
   .refine((o) => !o.snapshotFile || o.strategy === 'snapshot', { message: 'snapshotFile needs strategy "snapshot"', path: ['snapshotFile'] })
   .refine((o) => !o.afterRestore || o.strategy === 'snapshot', { message: 'afterRestore needs strategy "snapshot"', path: ['afterRestore'] })
   // Unchecked stores would mark chunks beyond the range the restore walks.
-  .refine((o) => o.boundsChecks === 'virtual' || o.memoryTracking === 'scan', { message: 'boundsChecks "real" needs memoryTracking "scan"', path: ['boundsChecks'] });
+  .refine((o) => o.boundsChecks === 'virtual' || o.memoryTracking === 'scan', { message: 'boundsChecks "real" and "unchecked" need memoryTracking "scan"', path: ['boundsChecks'] });
 
 export type CreateOptions = z.input<typeof createOptionsSchema>;
 export type ResolvedOptions = z.output<typeof createOptionsSchema>;

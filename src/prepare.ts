@@ -55,6 +55,10 @@ export interface NativePrepared {
   plain: WebAssembly.Module;
   /** wasi_snapshot_preview1 functions it imports. */
   imports: string[];
+  /** It names a start function (which every instantiation runs). */
+  start: boolean;
+  /** The byte ranges its data segments write at instantiation (null: not known). */
+  data: [number, number][] | null;
 }
 
 export type Prepared = ComponentPrepared | NativePrepared;
@@ -121,7 +125,7 @@ export async function prepare(input: string | Uint8Array, options: PrepareOption
 
 /** The options prepare() takes for an instance's resolved options. */
 export function prepareOptionsFor(o: Pick<ResolvedOptions, 'preview1' | 'strategy' | 'memoryTracking' | 'boundsChecks'>): PrepareOptions {
-  return { preview1: o.preview1, rewrite: o.strategy === 'snapshot', mode: { tracking: o.memoryTracking, bounds: o.boundsChecks } };
+  return { preview1: o.preview1, rewrite: o.strategy === 'snapshot', mode: { tracking: o.memoryTracking, bounds: o.boundsChecks === 'virtual' ? 'virtual' : 'real' } };
 }
 
 /** What prepare() is asked for: the input, which preparation of it, and the memo key naming that preparation. */
@@ -161,7 +165,7 @@ export async function prepareComponent(input: string | Uint8Array): Promise<Comp
 async function loadCore(bytes: Uint8Array, hash: string, rewrite: boolean, mode: MemoryMode): Promise<Prepared> {
   const core = await inspectCore(bytes);
   if (core.role === 'reactor') return load(bytes, hash, mode); // reactors go through the adapter
-  const prepared: NativePrepared = { kind: 'preview1', hash: `${hash}-p1`, rewound: null, plain: core.module, imports: core.imports };
+  const prepared: NativePrepared = { kind: 'preview1', hash: `${hash}-p1`, rewound: null, plain: core.module, imports: core.imports, start: core.start, data: core.data };
   if (!rewrite) return prepared;
   const files = await cachedEntry(join(cacheDir(), `${hash}-p1${cacheSuffix(mode)}-${TOOLS}`), async (tmp) => {
     const rewritten = (await rewriteAll([['module.wasm', bytes]], mode)).get('module.wasm')!;

@@ -18,10 +18,16 @@ export class StateSnapshot {
   private readonly tables: TableImage[] = [];
   private readonly glue: GlueState;
 
-  /** `host`: the instance's WASI host, whose state verify() also checks (its reference is taken now). */
-  constructor(private readonly linker: CoreLinker, bindings: GlueBindings, private readonly host?: WasiHost) {
-    host?.state.mark();
-    for (const m of linker.memories) m.snapshot();
+  /**
+   * `host`: the instance's WASI host, whose state verify() also checks (its
+   * reference is taken now). `renewed`: the memories and host state already
+   * hold the snapshot (renewOn), so they are not taken again.
+   */
+  constructor(private readonly linker: CoreLinker, private readonly bindings: GlueBindings, private readonly host?: WasiHost, renewed = false) {
+    if (!renewed) {
+      host?.state.mark();
+      for (const m of linker.memories) m.snapshot();
+    }
     // Tables only change at run time if some module has table-writing
     // instructions; otherwise their post-instantiation contents are final.
     const tablesChange = linker.instances.some((i) => i.info.mutatesTables);
@@ -42,6 +48,28 @@ export class StateSnapshot {
       });
     });
     this.glue = new GlueState(bindings);
+  }
+
+  /**
+   * This snapshot on `linker`, a fresh instantiation of the same modules
+   * (src/backend/renew.ts), which is rewound to it (`written`: per memory,
+   * what the instantiation wrote, see TrackedMemory.adopt): its memories take this
+   * snapshot's images and its numeric globals this snapshot's values. Its
+   * tables and reference globals stay its own (its instantiation's, which
+   * renew.ts allows only where the snapshot's cannot differ). Returns the
+   * new snapshot and the number of chunks copied.
+   */
+  renewOn(linker: CoreLinker, written: (readonly (readonly [number, number])[] | null)[]): { snapshot: StateSnapshot; chunks: number } {
+    let chunks = 0;
+    linker.memories.forEach((m, i) => (chunks += m.adopt(this.linker.memories[i]!, written[i] ?? null)));
+    let k = 0;
+    for (const { info, exports } of linker.instances) {
+      for (const g of info.globals) {
+        const { value } = this.globals[k++]!;
+        if (g.type !== 'ref') globalCell(exports, g).set(value);
+      }
+    }
+    return { snapshot: new StateSnapshot(linker, this.bindings, this.host, true), chunks };
   }
 
   /** Returns the number of 4 KiB memory chunks copied back or zeroed. */

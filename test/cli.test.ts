@@ -44,7 +44,9 @@ describe('rewind run', () => {
     expect(scan.stdout).toBe('primes below 1000: 168\n'.repeat(3));
     const bad = rewind(['run', fixture('hello'), '--bounds-checks', 'real']);
     expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/INVALID_OPTIONS[\s\S]*boundsChecks "real" needs memoryTracking "scan"/);
+    expect(bad.stderr).toMatch(/INVALID_OPTIONS[\s\S]*boundsChecks "real" and "unchecked" need memoryTracking "scan"/);
+    const unchecked = rewind(['run', fixture('sieve'), '--times', '2', '--memory-tracking', 'scan', '--bounds-checks', 'unchecked', '--', '1000']);
+    expect(unchecked.stdout).toBe('primes below 1000: 168\n'.repeat(2));
     expect(rewind(['run', fixture('hello'), '--memory-tracking', 'pages']).stderr).toMatch(/INVALID_OPTIONS[\s\S]*memoryTracking/);
   });
 
@@ -77,7 +79,7 @@ describe('rewind bench', () => {
     const light = [NODE_WASI_MODE, SHIM_MODE];
     expect(report.measurements.map((m) => m.mode).filter((m) => !light.includes(m))).toEqual([
       'fresh jco instance per run (preview2-shim)', 'fresh instance per run (our host)',
-      'snapshot reuse, scan + real bounds (not exact)', 'snapshot reuse, memory scan (wasi-rewind)', 'snapshot reuse (wasi-rewind)',
+      'snapshot reuse, scan + real bounds (wasi-rewind)', 'snapshot reuse, memory scan (wasi-rewind)', 'snapshot reuse (wasi-rewind)',
     ]);
     expect(report.measurements.map((m) => m.mode)).toContain(SHIM_MODE);
     for (const m of report.measurements) {

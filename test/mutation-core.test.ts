@@ -20,6 +20,7 @@ import type { CoreLinker } from '../src/core/linker.js';
 import type { NativePrepared, Prepared, PrepareOptions } from '../src/prepare.js';
 import { CHUNKS_PER_PAGE, DEFAULT_MEMORY_MODE, PAGE, type MemoryMode } from '../src/rewrite/info.js';
 import type { RewriteResult } from '../src/rewrite/instrument.js';
+import { activeData, hasStart } from '../src/rewrite/sections.js';
 import { build, op, OPS, program, sameAsFresh, startBytes } from './support/hostile-ops.js';
 
 // One rewrite per module and test: each test runs the rewriter itself, so
@@ -83,6 +84,8 @@ async function rewriteInProcess(input: string | Uint8Array, mode: MemoryMode): P
     rewound: { module: new WebAssembly.Module(new Uint8Array(rewritten.bytes)), info: rewritten.info },
     plain,
     imports: WebAssembly.Module.imports(plain).filter((i) => i.module === 'wasi_snapshot_preview1').map((i) => i.name),
+    start: hasStart(bytes),
+    data: activeData(bytes),
   };
 }
 
@@ -163,10 +166,10 @@ describe('restore core on hostile-ops: memory and table operations from stdin', 
   });
 });
 
-describe('boundsChecks real (with memoryTracking scan)', () => {
+describe('boundsChecks unchecked (with memoryTracking scan)', () => {
   it('above memory.size, inside pages an earlier run grew: reads give zeros and writes are rewound; beyond the real memory: traps', async () => {
     const end = await startBytes();
-    const inst = await ReusableInstance.create(OPS, { memoryTracking: 'scan', boundsChecks: 'real', verifyRestore: true });
+    const inst = await ReusableInstance.create(OPS, { memoryTracking: 'scan', boundsChecks: 'unchecked', verifyRestore: true });
     const fresh = await ReusableInstance.create(OPS, { strategy: 'reinstantiate' });
     await inst.run(program(op(0x31, 1), op(0x01, end + 8, 0x55), op(0x05, end + 100, 7)));
     const read = program(op(0x13, end + 8), op(0x15, end + 96), op(0x03, end + 200, 9), op(0x61));

@@ -258,8 +258,8 @@ describe('image store: one image per distinct content', () => {
 });
 
 /** A TrackedMemory attached to a plain memory and size globals, as the linker attaches a rewritten module's. */
-function tracked(pages: number, maxPages = 64, limitPages = 64, mode: MemoryMode = DEFAULT_MEMORY_MODE) {
-  const t = new TrackedMemory({ imported: null, initialPages: pages, maxPages, mode }, limitPages);
+function tracked(pages: number, maxPages = 64, limitPages = 64, mode: MemoryMode = DEFAULT_MEMORY_MODE, takeMap?: WebAssembly.Memory) {
+  const t = new TrackedMemory({ imported: null, initialPages: pages, maxPages, mode }, limitPages, takeMap);
   // The memory the TrackedMemory creates for the module that defines it (imported by that module).
   const memory = t.definerImports[IMPORT_MEMORY] as WebAssembly.Memory;
   const vpages = new WebAssembly.Global({ value: 'i32', mutable: true }, pages);
@@ -457,6 +457,43 @@ describe('TrackedMemory restore against its snapshot', () => {
     expect(real.t.restore()).toBe(2);
     expect(allZero(real.bytes())).toBe(true);
     real.t.verify();
+  });
+
+  it('real bounds: a grown real memory is outgrown; a fresh memory adopts the snapshot over what its instantiation wrote, and takes the old map', () => {
+    const REAL: MemoryMode = { tracking: 'scan', bounds: 'real' };
+    const old = tracked(2, 64, 64, REAL);
+    old.bytes().set(randomMemory(prng(8), 2));
+    old.t.snapshot();
+    const snap = old.bytes().slice();
+    expect(old.t.outgrown).toBe(false);
+    old.grow(1);
+    old.bytes()[2 * PAGE + 5] = 1;
+    old.t.markPointer(3 * CHUNK);
+    expect(old.t.outgrown).toBe(true);
+    const chunks = (want: (c: number) => boolean) => Array.from({ length: 2 * CHUNKS_PER_PAGE }, (_, c) => c).filter(want).length;
+    const stored = chunks((c) => !isZero(snap, c * CHUNK));
+    // A fresh instance of a module declaring 1 page, whose data segments wrote bytes 100-299 and chunk 20.
+    const written: [number, number][] = [[100, 300], [20 * CHUNK, 21 * CHUNK]];
+    const fresh = () => {
+      const m = tracked(1, 64, 64, REAL, old.t.mapMemory);
+      for (const [from, to] of written) m.bytes().fill(0xee, from, to);
+      return m;
+    };
+    const known = fresh();
+    expect(known.t.mapMemory).toBe(old.t.mapMemory);
+    const zeroedByImage = [0, 20].filter((c) => isZero(snap, c * CHUNK)).length;
+    expect(known.t.adopt(old.t, written)).toBe(stored + zeroedByImage);
+    expect(marks(known.map)).toEqual([]); // the old instance's host mark is gone
+    const check = (m: ReturnType<typeof tracked>) => {
+      expect(same(m.bytes(), snap)).toBe(true);
+      expect([m.vpages.value, m.vbytes.value]).toEqual([2, BigInt(2 * PAGE)]);
+      expect(m.t.outgrown).toBe(false);
+      m.t.verify();
+    };
+    check(known);
+    const unknown = fresh(); // offsets not known: every chunk compared, only the differing ones written
+    expect(unknown.t.adopt(old.t, null)).toBe(chunks((c) => !isZero(snap, c * CHUNK) || c === 0 || c === 20));
+    check(unknown);
   });
 
   it('scan compares a stretch of up to 16 chunks (one run of the image, or zeros) at once, and chunk by chunk only where it differs', () => {

@@ -33,6 +33,18 @@ describe('rewind bench', () => {
     for (const m of report.measurements) expect(m.runs).toBeGreaterThan(0);
   });
 
+  it('a mode the program cannot run is a "not measured" row: real bounds on a component', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rewind-bench-component-'));
+    const json = join(dir, 'r.json');
+    const r = spawnSync(process.execPath, [bin, 'bench', fixture('hello-component'), '--runs', '20', '--json', json], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
+    expect(report.measurements.map((m) => m.mode)).toEqual(expect.arrayContaining([SCAN_MODE, REUSE_MODE]));
+    expect(report.measurements.map((m) => m.mode)).not.toContain(SCAN_REAL_MODE);
+    expect(report.skipped).toEqual([{ program: 'hello-component.wasm', mode: SCAN_REAL_MODE, reason: expect.stringMatching(/is for wasip1 commands on the native preview1 path/) }]);
+    expect(r.stdout).toContain(`not measured: hello-component.wasm under ${SCAN_REAL_MODE}`);
+  });
+
   it('the baseline takes workloads with megabytes of in-memory files (sent over stdin, not argv)', async () => {
     const big = new Uint8Array(3 << 20).fill(7);
     const m = await measureJco({ program: 'files', file: fixture('files'), args: ['out.txt', 'x'], options: { dirs: { '/data': { 'big.bin': big, sub: { 'a.txt': 'a' } } } } }, 3);

@@ -62,7 +62,7 @@ describe('rewind serve', () => {
       cgi.server.close();
       await cgi.pool.close();
     }
-    await expect(serve(build('cgi'), { port: 0, workers: 1, boundsChecks: 'real', log: () => {} })).rejects.toThrow(/boundsChecks "real" needs memoryTracking "scan"/);
+    await expect(serve(build('cgi'), { port: 0, workers: 1, boundsChecks: 'real', log: () => {} })).rejects.toThrow(/boundsChecks "real" and "unchecked" need memoryTracking "scan"/);
   });
 
   it('frames every response itself: a guest cannot forge a second response or set framing headers', async () => {

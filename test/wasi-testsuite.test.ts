@@ -17,13 +17,14 @@ const REUSED_RUNS = 5;
 
 /**
  * How a wasip1 module is run: natively (the default), natively with the
- * comparing restore (memoryTracking 'scan'), or through jco's preview1
- * command adapter.
+ * comparing restore (memoryTracking 'scan'), that with the engine's bounds
+ * checks (boundsChecks 'real'), or through jco's preview1 command adapter.
  */
-type Preview1Path = 'native' | 'native, memory scan' | 'adapter';
+type Preview1Path = 'native' | 'native, memory scan' | 'native, scan + real bounds' | 'adapter';
 const PATHS: Record<Preview1Path, CreateOptions> = {
   native: { preview1: 'native' },
   'native, memory scan': { preview1: 'native', memoryTracking: 'scan' },
+  'native, scan + real bounds': { preview1: 'native', memoryTracking: 'scan', boundsChecks: 'real' },
   adapter: { preview1: 'adapter' },
 };
 
@@ -36,6 +37,7 @@ interface Expected { reason: string; reusedDiffers?: string }
 const EXPECTED_FAILURES: Record<Preview1Path, Record<string, Expected>> = {
   native: {},
   'native, memory scan': {},
+  'native, scan + real bounds': {},
   adapter: {
     'assemblyscript/proc_exit-failure': { reason: 'the adapter imports only the result-typed exit: exit(33) becomes 1' },
     'assemblyscript/args_get-multiple-arguments': {

@@ -2,7 +2,7 @@
 // modules (rewritten and with patched glue under the snapshot strategy,
 // jco's plain output otherwise) against our WASI 0.2 host.
 import { CoreLinker } from '../core/linker.js';
-import { InstantiationError } from '../errors.js';
+import { InstantiationError, InvalidOptionsError } from '../errors.js';
 import { GLUE_STATE_KEY, type GlueBindings } from '../glue/patch.js';
 import { afterRestoreHook, runInit } from '../post-init.js';
 import { CACHE_FORMAT, type ComponentPrepared, type GlueVariant } from '../prepare.js';
@@ -11,6 +11,7 @@ import { applySnapshot } from '../snapshot-file/snapshot-file.js';
 import { StateSnapshot } from '../state-snapshot.js';
 import { WasiHost } from '../../shims/host.js';
 import { initProbe, type BackendInput, type Live } from './live.js';
+import { COMPONENT_REFUSAL } from './renew.js';
 
 export function instantiateComponent(prepared: ComponentPrepared, input: BackendInput): Live {
   const { options, hostConfig, snapshotBytes, limitPages } = input;
@@ -18,6 +19,7 @@ export function instantiateComponent(prepared: ComponentPrepared, input: Backend
   const missing = prepared.imports.filter((name) => !(name in host.imports));
   if (missing.length) throw new InstantiationError(`the component imports interfaces wasi-rewind does not provide: ${missing.join(', ')}`);
   const tracked = options.strategy === 'snapshot';
+  if (tracked && options.boundsChecks === 'real') throw new InvalidOptionsError('boundsChecks', [COMPONENT_REFUSAL]);
   const variant: GlueVariant = tracked ? prepared.rewound : prepared.plain;
   const linker = tracked ? new CoreLinker(prepared.infos, limitPages) : undefined;
   const probe = initProbe(input);

@@ -18,6 +18,12 @@ export interface Live {
   /** Per-run state of the backend, set up after the host's beginRun (the preview1 descriptor table). */
   beginRun?: () => void;
   snapshot?: StateSnapshot;
+  /**
+   * boundsChecks 'real' (src/backend/renew.ts): called after the host's reset,
+   * instead of the snapshot's restore; a fresh instance's Live rewound to the
+   * snapshot when a run outgrew the snapshot's memory, else null (restore).
+   */
+  renew?: () => { live: Live; chunks: number } | null;
   guestReset?: () => unknown;
   /** The afterRestore export, called before each run once the run's host state is set. */
   afterRestore?: () => void;

@@ -5,7 +5,7 @@
 // preview1 layer marks its own writes into guest memory. Other strategies
 // run the module as given (reinstantiate: the fresh-instance oracle).
 import { CoreLinker } from '../core/linker.js';
-import { InstantiationError, RewindError } from '../errors.js';
+import { InstantiationError, InvalidOptionsError, RewindError } from '../errors.js';
 import type { GlueBindings } from '../glue/patch.js';
 import { afterRestoreHook, runInit } from '../post-init.js';
 import { CACHE_FORMAT, type NativePrepared } from '../prepare.js';
@@ -14,6 +14,8 @@ import { applySnapshot } from '../snapshot-file/snapshot-file.js';
 import { StateSnapshot } from '../state-snapshot.js';
 import { WasiHost } from '../../shims/host.js';
 import { initProbe, type BackendInput, type Live } from './live.js';
+import { realBoundsRefusal } from './renew.js';
+import type { ResolvedOptions } from '../options.js';
 
 /** No glue: the snapshot machinery's glue part is empty. */
 const NO_GLUE: GlueBindings = Object.freeze({ get: {}, set: {} }) as GlueBindings;
@@ -27,40 +29,75 @@ export function instantiateNative(prepared: NativePrepared, input: BackendInput)
   const missing = prepared.imports.filter((name) => !provided.has(name));
   if (missing.length) throw new InstantiationError(`the module imports wasi_snapshot_preview1 functions that do not exist: ${missing.join(', ')}`);
   p1.beginRun(); // a start function or init may already use descriptors
-  const tracked = options.strategy === 'snapshot';
-  const rewound = prepared.rewound;
-  if (tracked && !rewound) throw new InstantiationError('the module was prepared without its rewrite, which the snapshot strategy needs');
-  const linker = tracked ? new CoreLinker(new Map([[rewound!.module, rewound!.info]]), limitPages) : undefined;
-  let exports: WebAssembly.Exports;
+  if (options.strategy !== 'snapshot') {
+    const exports = instantiate(() => new WebAssembly.Instance(prepared.plain, p1.imports as WebAssembly.Imports).exports);
+    if (exports.memory instanceof WebAssembly.Memory) p1.bind(exports.memory, null, null);
+    return { host, run: runOf(exports), exports: new Map(), beginRun: () => p1.beginRun(), initOutput: null, warnings: [] };
+  }
+  if (!prepared.rewound) throw new InstantiationError('the module was prepared without its rewrite, which the snapshot strategy needs');
+  const realBounds = options.boundsChecks === 'real';
+  if (realBounds) {
+    const why = realBoundsRefusal(prepared, options);
+    if (why) throw new InvalidOptionsError('boundsChecks', [why]);
+  }
+  const { linker, exports } = link(prepared, p1, limitPages);
+  const live: Live = { host, run: runOf(exports), exports: new Map(), beginRun: () => p1.beginRun(), initOutput: null, warnings: [] };
+  live.parts = { componentHash: prepared.hash, cacheFormat: CACHE_FORMAT, linker, bindings: NO_GLUE, host };
+  if (snapshotBytes) {
+    applySnapshot(live.parts, snapshotBytes, { maxPages: limitPages ?? 65536 }, options.snapshotKey);
+    p1.volumeReplaced();
+  }
+  else live.initOutput = runInit(options, linker, host, NO_GLUE, probe);
+  if (live.initOutput) {
+    p1.markInitTable();
+    if (p1.holdsInitDescriptors) live.unsaveable = 'the init left descriptors open, which snapshot files of the native preview1 path cannot carry (close them in the init, or use preview1: "adapter")';
+  }
+  live.warnings = probe?.warnings(options) ?? [];
+  live.afterRestore = afterRestoreHook(options, linker, host, NO_GLUE);
+  live.snapshot = new StateSnapshot(linker, NO_GLUE, host);
+  if (realBounds) live.renew = renewal(live, prepared, p1, limitPages, options);
+  return live;
+}
+
+/**
+ * boundsChecks 'real' (src/backend/renew.ts): after a run that left the
+ * memory larger than the snapshot's, the Live of a fresh instance rewound to
+ * the snapshot, sharing `old`'s host; else null.
+ */
+function renewal(old: Live, prepared: NativePrepared, p1: Preview1, limitPages: number | undefined, options: ResolvedOptions): NonNullable<Live['renew']> {
+  return () => {
+    if (!old.parts!.linker.memories.some((m) => m.outgrown)) return null;
+    const { linker, exports } = link(prepared, p1, limitPages, old.parts!.linker.memories.map((m) => m.mapMemory));
+    const { snapshot, chunks } = old.snapshot!.renewOn(linker, [prepared.data]);
+    const live: Live = {
+      ...old, run: runOf(exports), snapshot, parts: { ...old.parts!, linker },
+      afterRestore: afterRestoreHook(options, linker, old.host, NO_GLUE),
+    };
+    live.renew = renewal(live, prepared, p1, limitPages, options);
+    return { live, chunks };
+  };
+}
+
+/** The rewritten module instantiated with its memory tracked and bound to the preview1 layer. */
+function link(prepared: NativePrepared, p1: Preview1, limitPages: number | undefined, maps?: WebAssembly.Memory[]) {
+  const { module, info } = prepared.rewound!;
+  const linker = new CoreLinker(new Map([[module, info]]), limitPages, maps);
+  const exports = instantiate(() => linker.instantiateCore(module, p1.imports, true).exports);
+  const memory = linker.memories[0];
+  if (memory) p1.bind(memory.memory!, memory.vpages, (ptr, len) => memory.markRange(ptr, len));
+  return { linker, exports };
+}
+
+function instantiate(make: () => WebAssembly.Exports): WebAssembly.Exports {
   try {
-    if (linker) {
-      exports = linker.instantiateCore(rewound!.module, p1.imports, true).exports;
-      const memory = linker.memories[0];
-      if (memory) p1.bind(memory.memory!, memory.vpages, (ptr, len) => memory.markRange(ptr, len));
-    } else {
-      exports = new WebAssembly.Instance(prepared.plain, p1.imports as WebAssembly.Imports).exports;
-      if (exports.memory instanceof WebAssembly.Memory) p1.bind(exports.memory, null, null);
-    }
+    return make();
   } catch (e) {
     if (e instanceof RewindError) throw e;
     throw new InstantiationError(`cannot instantiate the module: ${(e as Error).message ?? e}`, { cause: e });
   }
+}
+
+function runOf(exports: WebAssembly.Exports): () => unknown {
   const start = exports._start as () => unknown;
-  const live: Live = { host, run: () => start(), exports: new Map(), beginRun: () => p1.beginRun(), initOutput: null, warnings: [] };
-  if (linker) {
-    live.parts = { componentHash: prepared.hash, cacheFormat: CACHE_FORMAT, linker, bindings: NO_GLUE, host };
-    if (snapshotBytes) {
-      applySnapshot(live.parts, snapshotBytes, { maxPages: limitPages ?? 65536 }, options.snapshotKey);
-      p1.volumeReplaced();
-    }
-    else live.initOutput = runInit(options, linker, host, NO_GLUE, probe);
-    if (live.initOutput) {
-      p1.markInitTable();
-      if (p1.holdsInitDescriptors) live.unsaveable = 'the init left descriptors open, which snapshot files of the native preview1 path cannot carry (close them in the init, or use preview1: "adapter")';
-    }
-    live.warnings = probe?.warnings(options) ?? [];
-    live.afterRestore = afterRestoreHook(options, linker, host, NO_GLUE);
-    live.snapshot = new StateSnapshot(linker, NO_GLUE, host);
-  }
-  return live;
+  return () => start();
 }

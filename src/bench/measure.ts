@@ -25,7 +25,7 @@ export interface Workload {
 /** The reused mode with default options: what the breakdown measures. */
 export const REUSE_MODE = 'snapshot reuse (wasi-rewind)';
 export const SCAN_MODE = 'snapshot reuse, memory scan (wasi-rewind)';
-export const SCAN_REAL_MODE = 'snapshot reuse, scan + real bounds (not exact)';
+export const SCAN_REAL_MODE = 'snapshot reuse, scan + real bounds (wasi-rewind)';
 
 /** Each mode's strategy and the options it adds to the workload's. */
 export const MODES: Record<string, { strategy: Strategy; options?: CreateOptions }> = {

@@ -9,7 +9,7 @@ import { MODES, REUSE_MODES, measure, type Measurement, type Workload } from '..
 import { isCoreModule, measureBrowserShim, measureNodeWasi, type BaselineResult, type Skipped } from '../bench/wasip1-baselines.js';
 import { htmlReport, textTable, type BenchReport } from '../bench/report.js';
 import { strategiesCommand } from '../bench/strategies.js';
-import { BenchError } from '../errors.js';
+import { BenchError, InvalidOptionsError } from '../errors.js';
 import type { benchFlags } from './flags.js';
 
 export async function benchCommand(flags: z.output<typeof benchFlags>): Promise<number> {
@@ -47,7 +47,15 @@ export async function runBench(workloads: Workload[], runs: number, freshRuns = 
     // tax its garbage collections. The jco baseline runs in its own process.
     const fresh = Object.keys(MODES).filter((m) => !REUSE_MODES.includes(m));
     const ours: Measurement[] = [];
-    for (const mode of REUSE_MODES) ours.push(await measure(w, mode, runs));
+    for (const mode of REUSE_MODES) {
+      try {
+        ours.push(await measure(w, mode, runs));
+      } catch (e) {
+        // A mode this program cannot run (boundsChecks 'real' is for wasip1 commands) is a skipped row.
+        if (!(e instanceof InvalidOptionsError)) throw e;
+        skipped.push({ program: w.program, mode, reason: e.issues.join('; ') });
+      }
+    }
     for (const mode of fresh) ours.push(await measure(w, mode, freshRuns));
     // browser_wasi_shim runs in this process, after ours for the same reason; node:wasi in a child.
     const light: BaselineResult[] = core ? [await measureNodeWasi(w, freshRuns), await measureBrowserShim(w, freshRuns)] : [];

@@ -1,7 +1,7 @@
 // CLI flag schemas (zod) shared by the subcommands.
 import { z } from 'zod';
-import { strategies } from '../options.js';
-import { boundsChecks, memoryTrackings } from '../rewrite/info.js';
+import { boundsCheckOptions, strategies } from '../options.js';
+import { memoryTrackings } from '../rewrite/info.js';
 import { parsePolicy, type ResetPolicy } from '../reactor/policy.js';
 
 /** `--reset`: a reset policy (src/reactor/policy.ts) as always, never, on-trap, every=N (also every:N). */
@@ -44,7 +44,7 @@ export const runFlags = z.object({
   afterRestore: z.string().min(1).optional(),
   /** CreateOptions.memoryTracking and boundsChecks (src/options.ts). */
   memoryTracking: z.enum(memoryTrackings).optional(),
-  boundsChecks: z.enum(boundsChecks).optional(),
+  boundsChecks: z.enum(boundsCheckOptions).optional(),
   args: z.array(z.string()).default([]),
 }).strict();
 
@@ -77,7 +77,7 @@ export const serveFlags = z.object({
   /** wasi:http components: when the instance is rewound (always, never, on-trap, every=N). */
   reset: resetFlag.optional(),
   memoryTracking: z.enum(memoryTrackings).optional(),
-  boundsChecks: z.enum(boundsChecks).optional(),
+  boundsChecks: z.enum(boundsCheckOptions).optional(),
   /** wasi:http components: authorities outgoing requests may reach. */
   allowOutgoing: z.array(z.string()).default([]),
   dir: z.array(dirFlag).default([]),

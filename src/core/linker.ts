@@ -17,9 +17,11 @@ export class CoreLinker {
   readonly instances: LinkedInstance[] = [];
   private readonly byMemory = new WeakMap<WebAssembly.Memory, TrackedMemory>();
 
+  /** `maps`: cleared dirty maps for the memories in order (a renewed instance takes its predecessor's). */
   constructor(
     private readonly infos: Map<WebAssembly.Module, ModuleInfo>,
     private readonly limitPages = MAX_PAGES,
+    private readonly maps: readonly WebAssembly.Memory[] = [],
   ) {}
 
   /**
@@ -43,7 +45,7 @@ export class CoreLinker {
         if (!memory) throw new InstantiationError(`memory import ${imported.module}.${imported.base} is not a memory of this component`);
         linked[REWIND_NS] = memory.imports;
       } else {
-        memory = new TrackedMemory(info.memory, this.limitPages);
+        memory = new TrackedMemory(info.memory, this.limitPages, this.maps[this.memories.length]);
         linked[REWIND_NS] = memory.definerImports;
       }
     }

@@ -4,7 +4,7 @@
 // backs every instance whose snapshot has the same bytes (image-store.ts),
 // in any thread: its arrays live in SharedArrayBuffers.
 import { createHash } from 'node:crypto';
-import { CHUNK, PAGE } from '../rewrite/info.js';
+import { CHUNK, CHUNK_SHIFT, PAGE } from '../rewrite/info.js';
 
 const ZERO = new Uint8Array(CHUNK);
 /** Chunks compared at once by rewindDiffering before it looks at single chunks. */
@@ -101,6 +101,34 @@ export class MemoryImage {
       c = e;
     }
     if (limit > c) mem.fill(0, c * CHUNK, Math.min(limit * CHUNK, mem.length));
+  }
+
+  /**
+   * Writes the image into `mem`, a memory that is zero except in the byte
+   * ranges `written` (a fresh instance's: its data segments): every stored
+   * chunk is copied and the chunks of those ranges the image has zero are
+   * zeroed. Nothing else is read or written, so pages the image does not
+   * need stay unbacked. Returns the number of chunks written.
+   */
+  loadFresh(mem: Uint8Array, written: readonly (readonly [number, number])[]): number {
+    const { slots } = this;
+    let count = 0;
+    for (let c = 0; c < slots.length;) {
+      const s = slots[c]!;
+      let e = c + 1;
+      if (s !== 0) {
+        while (e < slots.length && slots[e] === s + (e - c)) e++;
+        this.copyChunks(mem, c, e);
+        count += e - c;
+      }
+      c = e;
+    }
+    const zeroed = new Set<number>();
+    for (const [from, to] of written) {
+      for (let c = from >>> CHUNK_SHIFT; c < Math.min(slots.length, Math.ceil(to / CHUNK)); c++) if (slots[c] === 0) zeroed.add(c);
+    }
+    for (const c of zeroed) mem.fill(0, c * CHUNK, (c + 1) * CHUNK);
+    return count + zeroed.size;
   }
 
   /** Writes the first `bytes` bytes of chunk `c` of the image into `mem` (zeros above the image). */

@@ -25,9 +25,9 @@ const SPILL = 16;
 export class TrackedMemory {
   readonly limit: WebAssembly.Global;
   /** The dirty map (never grows, so the view below stays valid). */
-  readonly mapMemory = new WebAssembly.Memory({ initial: MAP_PAGES, maximum: MAP_PAGES });
-  private readonly map = new Uint8Array(this.mapMemory.buffer);
-  private readonly scan = new DirtyScan(this.map);
+  readonly mapMemory: WebAssembly.Memory;
+  private readonly map: Uint8Array;
+  private readonly scan: DirtyScan;
   memory: WebAssembly.Memory | null = null;
   private vpagesGlobal: WebAssembly.Global | null = null;
   private vbytesGlobal: WebAssembly.Global | null = null;
@@ -42,7 +42,11 @@ export class TrackedMemory {
   /** Guest loads and stores reach the real size, not only the virtual one (scan only, see options.ts). */
   private readonly realBounds: boolean;
 
-  constructor(info: MemoryInfo, limitPages: number) {
+  /** `map`: a cleared dirty map to take over (a renewed instance's, see adopt), else a new one. */
+  constructor(info: MemoryInfo, limitPages: number, map?: WebAssembly.Memory) {
+    this.mapMemory = map ?? new WebAssembly.Memory({ initial: MAP_PAGES, maximum: MAP_PAGES });
+    this.map = new Uint8Array(this.mapMemory.buffer);
+    this.scan = new DirtyScan(this.map);
     this.scanned = info.mode.tracking === 'scan';
     this.realBounds = info.mode.bounds === 'real';
     this.limit = new WebAssembly.Global({ value: 'i32', mutable: false }, Math.min(info.maxPages, limitPages));
@@ -135,9 +139,16 @@ export class TrackedMemory {
    * chunk there is compared.
    */
   private rewindScanned(mem: Uint8Array): number {
-    if (this.hostHigh >= 0) this.map.fill(0, 0, this.hostHigh + 1);
     const guest = this.realBounds ? mem.length / CHUNK : this.vpages.value * CHUNKS_PER_PAGE;
-    return this.image.rewindDiffering(mem, Math.max(guest, this.hostHigh + 1));
+    const end = Math.max(guest, this.hostHigh + 1);
+    this.clearHostMarks();
+    return this.image.rewindDiffering(mem, end);
+  }
+
+  /** With tracking 'scan' only the host marks: its marks are all there is to clear. */
+  private clearHostMarks(): void {
+    if (this.hostHigh >= 0) this.map.fill(0, 0, this.hostHigh + 1);
+    this.hostHigh = -1;
   }
 
   /**
@@ -148,6 +159,32 @@ export class TrackedMemory {
   private rewindChunks(mem: Uint8Array, from: number, to: number): void {
     this.image.copyChunks(mem, from, to - 1);
     this.image.copyPrefix(mem, to - 1, SPILL);
+  }
+
+  /**
+   * The real memory is larger than the snapshot's (a run grew it). With
+   * boundsChecks 'real' the next run then needs a fresh memory (src/backend/renew.ts).
+   */
+  get outgrown(): boolean {
+    return this.memory!.buffer.byteLength > this.image.pages * PAGE;
+  }
+
+  /**
+   * Takes `from`'s snapshot as this fresh memory's and rewinds to it.
+   * `written`: the byte ranges the instantiation wrote (its data segments),
+   * if known: then only the image's stored chunks and those ranges are
+   * written, and nothing is read; else every chunk is compared. Returns the
+   * number of chunks written.
+   */
+  adopt(from: TrackedMemory, written: readonly (readonly [number, number])[] | null): number {
+    this.image = from.image;
+    from.clearHostMarks(); // its map may be this one's
+    const memory = this.memory!;
+    const have = memory.buffer.byteLength / PAGE;
+    if (this.image.pages > have) memory.grow(this.image.pages - have);
+    this.setPages(this.image.pages);
+    const bytes = this.bytes();
+    return written ? this.image.loadFresh(bytes, written) : this.image.rewindDiffering(bytes, this.image.pages * CHUNKS_PER_PAGE);
   }
 
   /** Full check that the memory equals the snapshot (tests and `verifyRestore`). */

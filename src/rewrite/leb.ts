@@ -13,6 +13,20 @@ export function readU32(bytes: Uint8Array, pos: number): [value: number, length:
   }
 }
 
+/** Signed LEB128 (an i32.const immediate). */
+export function readS32(bytes: Uint8Array, pos: number): [value: number, length: number] {
+  let result = 0;
+  let shift = 0;
+  let i = pos;
+  for (;;) {
+    const byte = bytes[i++];
+    if (byte === undefined) throw new RangeError('truncated LEB128');
+    result |= (byte & 0x7f) << shift;
+    shift += 7;
+    if ((byte & 0x80) === 0) return [shift < 32 && byte & 0x40 ? result | (-1 << shift) : result, i - pos];
+  }
+}
+
 export function writeU32(value: number): number[] {
   const out: number[] = [];
   do {

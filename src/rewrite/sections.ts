@@ -3,10 +3,14 @@
 // the reserved namespace (a guest that did could reach the dirty map).
 import { UnsupportedModuleError } from '../errors.js';
 import { REWIND_NS } from './info.js';
-import { readU32 } from './leb.js';
+import { readS32, readU32 } from './leb.js';
 
 const IMPORT_SECTION = 2;
 const MEMORY_SECTION = 5;
+const START_SECTION = 8;
+const DATA_SECTION = 11;
+const I32_CONST = 0x41;
+const END = 0x0b;
 
 /** A section of a module: its id, where it starts (the id byte), where its contents start and end. */
 export interface Section { id: number; start: number; body: number; end: number }
@@ -19,6 +23,44 @@ export function* sections(bytes: Uint8Array): Generator<Section> {
     yield { id: bytes[start]!, start, body, end: body + size };
     start = body + size;
   }
+}
+
+/** Whether the module names a start function (run by every instantiation). */
+export function hasStart(bytes: Uint8Array): boolean {
+  for (const { id } of sections(bytes)) if (id === START_SECTION) return true;
+  return false;
+}
+
+/**
+ * The byte ranges [from, to) the active data segments of a (valid,
+ * one-memory) module write at instantiation, or null when a segment's
+ * offset is not a plain i32.const.
+ */
+export function activeData(bytes: Uint8Array): [number, number][] | null {
+  const out: [number, number][] = [];
+  for (const { id, body } of sections(bytes)) {
+    if (id !== DATA_SECTION) continue;
+    let [count, p] = readU32(bytes, body);
+    p += body;
+    for (; count > 0; count--) {
+      const [flags, f] = readU32(bytes, p);
+      p += f;
+      if (flags === 2) p += readU32(bytes, p)[1]; // the memory index
+      else if (flags !== 0 && flags !== 1) return null;
+      let offset = 0;
+      if (flags !== 1) {
+        if (bytes[p] !== I32_CONST) return null;
+        const [value, v] = readS32(bytes, p + 1);
+        p += 1 + v;
+        if (bytes[p++] !== END) return null;
+        offset = value >>> 0;
+      }
+      const [size, s] = readU32(bytes, p);
+      p += s + size;
+      if (flags !== 1 && size > 0) out.push([offset, offset + size]);
+    }
+  }
+  return out;
 }
 
 /** Throws an UnsupportedModuleError for more than one memory or an import from REWIND_NS. */

@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { RewindError, TimeoutError } from '../errors.js';
-import { strategies, validate } from '../options.js';
-import { boundsChecks, memoryTrackings } from '../rewrite/info.js';
+import { boundsCheckOptions, strategies, validate } from '../options.js';
+import { memoryTrackings } from '../rewrite/info.js';
 import { QueueFullError, QueueTimeoutError, RewindPool } from '../pool/pool.js';
 import { httpOptionsSchema } from '../../shims/http/options.js';
 import { CgiOutputError, cgiEnv, parseCgiOutput } from './cgi.js';
@@ -29,7 +29,7 @@ const serveOptionsSchema = z.object({
   strategy: z.enum(strategies).default('snapshot'),
   /** The instances' memory modes (CreateOptions.memoryTracking and boundsChecks). */
   memoryTracking: z.enum(memoryTrackings).default('marks'),
-  boundsChecks: z.enum(boundsChecks).default('virtual'),
+  boundsChecks: z.enum(boundsCheckOptions).default('virtual'),
   /** Execution time limit of one run. */
   timeoutMs: z.number().int().positive().default(10_000),
   /** Most time a request waits for a free worker (default: timeoutMs). */

@@ -29,8 +29,12 @@ export async function startBytes(): Promise<number> {
   return (await inst.run(program(op(0x32)))).stdout.readUInt32LE(0) * 65536;
 }
 
-/** The exact memory modes: writes marked (the default), and unmarked with a scanning restore. */
-export const EXACT_MODES: CreateOptions[] = [{}, { memoryTracking: 'scan' }];
+/**
+ * The exact memory modes: writes marked (the default); unmarked with a
+ * scanning restore; and that with the engine's bounds checks, the memory
+ * kept at the guest's size by a fresh instance after a run that grew it.
+ */
+export const EXACT_MODES: CreateOptions[] = [{}, { memoryTracking: 'scan' }, { memoryTracking: 'scan', boundsChecks: 'real' }];
 
 /**
  * Runs the sequence on fresh instances (strategy `reinstantiate`) and, for
