@@ -113,6 +113,7 @@ describe('hostile snapshot files', () => {
       ['2 GiB of pages past maxMemoryMiB', (j) => { j.memories[0].pages = 16384; }, /16384 pages, more than this instance's limit of 256/, { maxMemoryMiB: 16 }],
       ['pages past the memory maximum', (j) => { j.memories[0].pages = 70000; }, /header is invalid/],
       ['image larger than its pages', (j) => { j.memories[0].pages = 0; }, /image larger than its 0 pages/],
+      ['fewer pages than the memory starts with', (j) => { j.memories[0].pages = 1; j.memories[0].runs = []; j.memories[0].data.length = 0; }, /has 1 pages, fewer than the memory starts with \(\d+\)/],
       ['blob out of range', (j) => { j.memories[0].data.offset = 1e12; }, /blob out of range/],
       ['global with a non-number', (j) => { j.globals[0].value = 'nope'; }, /header is invalid/],
       ['global of the wrong type', (j) => { j.globals[0].type = 'bigint'; j.globals[0].value = '1'; }, /wrong type/],

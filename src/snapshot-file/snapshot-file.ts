@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { RewindError, SnapshotFileError } from '../errors.js';
 import type { CoreLinker } from '../core/linker.js';
 import { globalCell } from '../core/global-cell.js';
+import { PAGE } from '../rewrite/info.js';
 import type { GlueBindings } from '../glue/patch.js';
 import type { WasiHost } from '../../shims/host.js';
 import type { Entry } from '../../shims/vfs.js';
@@ -75,8 +76,12 @@ export function applySnapshot(p: LiveParts, file: Uint8Array, limits: LoadLimits
   if (json.memories.length !== p.linker.memories.length) throw new SnapshotFileError('snapshot file does not match the component (memories)');
   // Everything checked against the instance before anything is written into it.
   json.memories.forEach((m, i) => {
-    const limit = p.linker.memories[i]!.limit.value as number;
+    const memory = p.linker.memories[i]!;
+    const limit = memory.limit.value as number;
     if (m.pages > limit) throw new SnapshotFileError(`snapshot file memory ${i} has ${m.pages} pages, more than it may grow to (${limit})`);
+    // A memory never has fewer pages than its instantiation gave it.
+    const initial = memory.memory!.buffer.byteLength / PAGE;
+    if (m.pages < initial) throw new SnapshotFileError(`snapshot file memory ${i} has ${m.pages} pages, fewer than the memory starts with (${initial})`);
   });
   const globals = json.globals.map((g) => {
     const linked = p.linker.instances[g.instance];
