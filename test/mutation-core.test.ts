@@ -183,6 +183,20 @@ describe('boundsChecks unchecked (with memoryTracking scan)', () => {
   });
 });
 
+describe('boundsChecks real: the fresh instance a run after a growing one gets', () => {
+  it('takes the values the init left in globals (an f64 NaN payload too), and counts the chunks it wrote', async () => {
+    const inst = await ReusableInstance.create(build('init-global'), { init: 'init', memoryTracking: 'scan', boundsChecks: 'real', verifyRestore: true });
+    const want = 'g=5 f=7ff4000000000001\n'; // fresh instance + init, every run
+    expect((await inst.run()).stdout.toString()).toBe(want);
+    for (let i = 0; i < 2; i++) {
+      const r = await inst.run();
+      expect(r.stdout.toString()).toBe(want);
+      expect(r.chunksRestored).toBe(1); // chunk 0, which holds the data segment: stored in the image
+      expect(inst.stats().realMemoryBytes).toEqual([2 * PAGE]); // a new memory, grown once by this run
+    }
+  });
+});
+
 describe('restore statistics', () => {
   it('chunksRestored counts what the reset copied back: none before the first run, at least a stored chunk and its spill chunk after', async () => {
     const inst = await ReusableInstance.create(OPS);
