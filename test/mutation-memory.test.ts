@@ -611,8 +611,12 @@ describe('a renewed instance\'s memory (boundsChecks real): what instantiation w
     const { parse } = await import('@bytecodealliance/jco');
     const mod = await parse(`(module (memory 2)
       (data (i32.const 5) "a") (data (i32.const 100) "abc") (data "passive") (data (i32.const 70000) "xy")
-      (data (i32.const 9) "") (data (i32.const 268435456) "q") (data (i32.const -65536) "zz"))`);
-    expect(activeData(mod)).toEqual([[5, 6], [100, 103], [70000, 70002], [268435456, 268435457], [4294901760, 4294901762]]);
+      (data (i32.const 9) "") (data (i32.const 268435456) "q") (data (i32.const -65536) "zz") (data (i32.const -2147483648) "w"))`);
+    expect(activeData(mod)).toEqual([[5, 6], [100, 103], [70000, 70002], [268435456, 268435457], [4294901760, 4294901762], [2147483648, 2147483649]]);
+    // A segment naming its memory (flags 2, memory 0) at offset 7, written by hand: assemblers use flags 0 for memory 0.
+    const named = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 5, 3, 1, 0, 1, 11, 8, 1, 2, 0, 0x41, 7, 0x0b, 1, 0x6d]);
+    expect(WebAssembly.validate(named)).toBe(true);
+    expect(activeData(named)).toEqual([[7, 8]]);
     expect(activeData(await parse('(module (memory 1))'))).toEqual([]);
     expect(activeData(await parse('(module (memory 1) (global $g i32 (i32.const 8)) (data (global.get $g) "z"))'))).toBeNull();
     expect(activeData(await parse('(module (memory 1) (data (i32.add (i32.const 8) (i32.const 1)) "z"))'))).toBeNull();
