@@ -10,7 +10,7 @@
 // instrumented by Stryker (any area but `rewrite`): there it is not under
 // test, and rewriting (and loading binaryen) per mutant only costs time.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -194,6 +194,31 @@ describe('boundsChecks real: the fresh instance a run after a growing one gets',
       expect(r.chunksRestored).toBe(1); // chunk 0, which holds the data segment: stored in the image
       expect(inst.stats().realMemoryBytes).toEqual([2 * PAGE]); // a new memory, grown once by this run
     }
+  });
+});
+
+describe('boundsChecks real: reference globals of the fresh instance', () => {
+  it('stay its own: a funcref global still calls into the new instance (its memory), run after run', async () => {
+    const { parse } = await import('@bytecodealliance/jco');
+    const file = join(mkdtempSync(join(tmpdir(), 'rewind-funcref-')), 'funcref.wasm');
+    writeFileSync(file, await parse(`(module
+      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (type $v (func))
+      (table $t 1 funcref)
+      (global $r (mut funcref) (ref.func $mark))
+      (elem declare func $mark)
+      (data (i32.const 100) "r=?\\n")
+      (func $mark (i32.store8 (i32.const 102) (i32.const 88)))
+      (func (export "_start")
+        (drop (memory.grow (i32.const 1)))
+        (table.set $t (i32.const 0) (global.get $r))
+        (call_indirect (type $v) (i32.const 0))
+        (i32.store (i32.const 0) (i32.const 100))
+        (i32.store (i32.const 4) (i32.const 4))
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`));
+    const results = await sameAsFresh(file, [{}, {}, {}], [{ memoryTracking: 'scan', boundsChecks: 'real' }]);
+    expect(results.map((r) => Buffer.from(r.stdout, 'hex').toString())).toEqual(['r=X\n', 'r=X\n', 'r=X\n']);
   });
 });
 
