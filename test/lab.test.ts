@@ -42,6 +42,18 @@ describe('reset lab deltas', () => {
     }
   });
 
+  it('boundsChecks real: runs after a growing run (each on a fresh instance) show the same changes as with marks', async () => {
+    const marks = await Lab.create(fixture('grow'));
+    const real = await Lab.create(fixture('grow'), { memoryTracking: 'scan', boundsChecks: 'real' });
+    for (const mib of ['3', '1', '2']) {
+      const [a, b] = [(await marks.run({ args: [mib] })).delta, (await real.run({ args: [mib] })).delta];
+      expect(b.memories[0]!.changed).toEqual(a.memories[0]!.changed);
+      expect(b.memories[0]!.bytesChanged).toBe(a.memories[0]!.bytesChanged);
+      expect(region(b, 'grown in run')!.bytesChanged).toBe(region(a, 'grown in run')!.bytesChanged);
+      expect(b.exitCode).toBe(a.exitCode);
+    }
+  });
+
   it('grow N: the pages grown in the run hold the N MiB it wrote', async () => {
     const lab = await Lab.create(fixture('grow'));
     const { delta } = await lab.run({ args: ['3'] });
