@@ -176,11 +176,11 @@ export class ReusableInstance {
   /** Writes the snapshot (post-instantiation, post-init state) to a file another process can start from. */
   async saveSnapshot(path: string, options: SaveSnapshotOptions = {}): Promise<void> {
     const { compression } = validate(saveSnapshotOptionsSchema, options, 'snapshot options');
-    const { parts } = this.live;
-    if (!parts) throw new SnapshotFileError(`saveSnapshot needs strategy "snapshot" (this instance uses "${this.options.strategy}")`);
+    if (!this.live.parts) throw new SnapshotFileError(`saveSnapshot needs strategy "snapshot" (this instance uses "${this.options.strategy}")`);
     if (this.live.unsaveable) throw new SnapshotFileError(`cannot save this instance: ${this.live.unsaveable}`);
-    this.reset(); // the live state is then the snapshot state
-    const bytes = encodeSnapshot(parts, this.options.snapshotKey, compression);
+    // The live state is then the snapshot state; with boundsChecks 'real' possibly on a new instance, so its parts are read after.
+    this.reset();
+    const bytes = encodeSnapshot(this.live.parts!, this.options.snapshotKey, compression);
     try {
       await writeFile(path, bytes);
     } catch (e) {

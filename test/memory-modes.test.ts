@@ -79,6 +79,16 @@ describe('boundsChecks real', () => {
     expect(pages()).toBe(start); // a new memory of the snapshot's size
   });
 
+  it('a snapshot file saved after a growing run holds the snapshot, not that run (the save rewinds onto a fresh instance first)', async () => {
+    const inst = await ReusableInstance.create(MEM, SCAN_REAL);
+    await inst.run({ args: ['grow-write'] });
+    const file = join(mkdtempSync(join(tmpdir(), 'rewind-real-snap-')), 'mem.snap');
+    await inst.saveSnapshot(file);
+    const loaded = await ReusableInstance.create(MEM, { snapshotFile: file, verifyRestore: true });
+    const fresh = await ReusableInstance.create(MEM, { strategy: 'reinstantiate' });
+    for (const a of ['read-above', 'grow-read', 'count']) expect(observed(await loaded.run({ args: [a] })), a).toEqual(observed(await fresh.run({ args: [a] })));
+  });
+
   it('is refused where a fresh instance could not take the snapshot over: components, start functions, an init that may change tables', async () => {
     const refused = (file: string, options: CreateOptions, why: RegExp) => expect(ReusableInstance.create(file, { ...SCAN_REAL, ...options })).rejects.toThrow(why);
     await refused(fixture('hello-component'), {}, /boundsChecks "real" is for wasip1 commands on the native preview1 path/);
