@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ReusableInstance, type CreateOptions, type RunOptions, type RunResult } from '../src/index.js';
@@ -125,4 +127,16 @@ export async function expectFlatStats(path: string, options: CreateOptions, inpu
   const last = inst.stats();
   expect(last.runs).toBe(runs);
   expect({ ...last, runs: 0 }, `stats after ${runs} runs vs after ${inputs.length}`).toEqual({ ...first!, runs: 0 });
+}
+
+/** The lines every wasip1 WAT test module starts with: the fd_write import and an exported one-page memory. */
+export const WASIP1_PROLOGUE = `(import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)`;
+
+/** Assembles a WAT module (jco's wasm-tools parser) into a file of a new temporary directory; returns its path. */
+export async function assembled(name: string, wat: string): Promise<string> {
+  const { parse } = await import('@bytecodealliance/jco');
+  const file = join(mkdtempSync(join(tmpdir(), 'rewind-wat-')), `${name}.wasm`);
+  writeFileSync(file, await parse(wat));
+  return file;
 }

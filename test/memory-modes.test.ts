@@ -6,7 +6,7 @@
 // memory.size, and deviates only as specs/semantics.md says. The hostile
 // sequences (support/hostile-ops.ts) run in every exact mode wherever they
 // are used.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { InvalidOptionsError, ReusableInstance, type CreateOptions, type RunOpti
 import { MemoryImage, hashMemory } from '../src/memory/image.js';
 import { CHUNK, PAGE } from '../src/rewrite/info.js';
 import { activeData } from '../src/rewrite/sections.js';
-import { differential, fixture, freshInitialised, prng, type Fixture } from './helpers.js';
+import { assembled, differential, fixture, freshInitialised, prng, WASIP1_PROLOGUE, type Fixture } from './helpers.js';
 import { build, observed, sameAsFresh } from './support/hostile-ops.js';
 
 const SCAN: CreateOptions = { memoryTracking: 'scan', verifyRestore: true };
@@ -95,9 +95,7 @@ describe('boundsChecks real', () => {
     await refused(fixture('hello'), { preview1: 'adapter' }, /boundsChecks "real" is for wasip1 commands on the native preview1 path/);
     await refused(build('start-fn'), {}, /would run the module's start function again/);
     await refused(build('state'), { init: '_start' }, /the init may change tables or reference globals/);
-    const { parse } = await import('@bytecodealliance/jco');
-    const withRef = join(mkdtempSync(join(tmpdir(), 'rewind-ref-')), 'ref-global.wasm');
-    writeFileSync(withRef, await parse('(module (memory (export "memory") 1) (global $r (mut funcref) (ref.null func)) (func (export "init")) (func (export "_start")))'));
+    const withRef = await assembled('ref-global', '(module (memory (export "memory") 1) (global $r (mut funcref) (ref.null func)) (func (export "init")) (func (export "_start")))');
     await refused(withRef, { init: 'init' }, /the init may change tables or reference globals/);
     expect((await (await ReusableInstance.create(withRef, SCAN_REAL)).run()).exitCode).toBe(0); // without an init it is taken
     await expect(ReusableInstance.create(build('start-fn'), SCAN_REAL)).rejects.toThrow(InvalidOptionsError);
@@ -187,18 +185,14 @@ describe('MemoryImage.rewindDiffering (the scan restore)', () => {
 
 describe('a renewed instance\'s memory (boundsChecks real)', () => {
   it('a module whose data segment offsets are computed: the fresh memory is compared with the image instead', async () => {
-    const { parse } = await import('@bytecodealliance/jco');
-    const file = join(mkdtempSync(join(tmpdir(), 'rewind-data-')), 'computed.wasm');
-    writeFileSync(file, await parse(`(module
-      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-      (memory (export "memory") 1)
+    const file = await assembled('computed', `(module ${WASIP1_PROLOGUE}
       (global $at i32 (i32.const 100))
       (data (global.get $at) "p=?\\n")
       (func (export "_start")
         (i32.store8 (i32.const 102) (i32.add (i32.const 48) (memory.grow (i32.const 1))))
         (i32.store (i32.const 0) (i32.const 100))
         (i32.store (i32.const 4) (i32.const 4))
-        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`));
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`);
     expect(activeData(readFileSync(file))).toBeNull();
     const [first] = await sameAsFresh(file, [{}, {}, {}], [SCAN_REAL]);
     expect(Buffer.from(first!.stdout, 'hex').toString()).toBe('p=1\n');

@@ -10,7 +10,7 @@
 // instrumented by Stryker (any area but `rewrite`): there it is not under
 // test, and rewriting (and loading binaryen) per mutant only costs time.
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
@@ -22,6 +22,7 @@ import { CHUNKS_PER_PAGE, DEFAULT_MEMORY_MODE, PAGE, type MemoryMode } from '../
 import type { RewriteResult } from '../src/rewrite/instrument.js';
 import { activeData, hasStart } from '../src/rewrite/sections.js';
 import { build, op, OPS, program, sameAsFresh, startBytes } from './support/hostile-ops.js';
+import { assembled, WASIP1_PROLOGUE } from './helpers.js';
 
 // One rewrite per module and test: each test runs the rewriter itself, so
 // that Stryker's per-test coverage counts every test whose module a
@@ -199,11 +200,7 @@ describe('boundsChecks real: the fresh instance a run after a growing one gets',
 
 describe('boundsChecks real: reference globals of the fresh instance', () => {
   it('stay its own: a funcref global still calls into the new instance (its memory), run after run', async () => {
-    const { parse } = await import('@bytecodealliance/jco');
-    const file = join(mkdtempSync(join(tmpdir(), 'rewind-funcref-')), 'funcref.wasm');
-    writeFileSync(file, await parse(`(module
-      (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-      (memory (export "memory") 1)
+    const file = await assembled('funcref', `(module ${WASIP1_PROLOGUE}
       (type $v (func))
       (table $t 1 funcref)
       (global $r (mut funcref) (ref.func $mark))
@@ -216,7 +213,7 @@ describe('boundsChecks real: reference globals of the fresh instance', () => {
         (call_indirect (type $v) (i32.const 0))
         (i32.store (i32.const 0) (i32.const 100))
         (i32.store (i32.const 4) (i32.const 4))
-        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`));
+        (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`);
     const results = await sameAsFresh(file, [{}, {}, {}], [{ memoryTracking: 'scan', boundsChecks: 'real' }]);
     expect(results.map((r) => Buffer.from(r.stdout, 'hex').toString())).toEqual(['r=X\n', 'r=X\n', 'r=X\n']);
   });

@@ -13,18 +13,11 @@ export function readU32(bytes: Uint8Array, pos: number): [value: number, length:
   }
 }
 
-/** Signed LEB128 (an i32.const immediate). */
+/** Signed LEB128 (an i32.const immediate): the unsigned reading, sign-extended from its last byte's top bit. */
 export function readS32(bytes: Uint8Array, pos: number): [value: number, length: number] {
-  let result = 0;
-  let shift = 0;
-  let i = pos;
-  for (;;) {
-    const byte = bytes[i++];
-    if (byte === undefined) throw new RangeError('truncated LEB128');
-    result |= (byte & 0x7f) << shift;
-    shift += 7;
-    if ((byte & 0x80) === 0) return [shift < 32 && byte & 0x40 ? result | (-1 << shift) : result, i - pos];
-  }
+  const [unsigned, length] = readU32(bytes, pos);
+  const bits = 2 ** (7 * length);
+  return [unsigned >= bits / 2 ? unsigned - bits : unsigned, length];
 }
 
 export function writeU32(value: number): number[] {
