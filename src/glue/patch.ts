@@ -7,6 +7,7 @@ import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 import { InstantiationError } from '../errors.js';
 import { applyEdits, type Edit } from './edits.js';
+import { readOnlyBindings } from './fixed.js';
 import { leanGlue } from './lean.js';
 
 /** Property of the instantiated exports object that carries the accessors. */
@@ -15,6 +16,8 @@ export const GLUE_STATE_KEY = '__rewindGlueState';
 export interface GlueBindings {
   get: Record<string, () => unknown>;
   set: Record<string, (value: unknown) => void>;
+  /** Bindings the glue only reads (fixed.ts): nothing to restore. */
+  fixed?: string[];
 }
 
 type Node = acorn.Node & Record<string, any>;
@@ -28,14 +31,16 @@ export function patchGlue(jcoSource: string): string {
   if (!instantiate) throw new InstantiationError('jco glue has no exported instantiate() (was it transpiled in instantiation mode?)');
   const generator = findGenerator(instantiate.body.body);
   const bindings = new Map<string, 'let' | 'const'>();
-  collect(instantiate.body.body, bindings);
-  collect(generator.body.body, bindings);
+  const consts = new Map<string, Node>();
+  collect(instantiate.body.body, bindings, consts);
+  collect(generator.body.body, bindings, consts);
   const ret = [...generator.body.body].reverse().find((s: Node) => s.type === 'ReturnStatement') as Node | undefined;
   if (ret?.argument?.type !== 'ObjectExpression') throw new InstantiationError('unexpected jco glue shape: no exports object returned');
   const names = [...bindings.keys()];
   const getters = names.map((n) => `${n}: () => ${n}`).join(', ');
   const setters = names.filter((n) => bindings.get(n) === 'let').map((n) => `${n}: (v) => { ${n} = v; }`).join(', ');
-  const insert = ` ${GLUE_STATE_KEY}: { get: { ${getters} }, set: { ${setters} } },`;
+  const fixed = JSON.stringify(readOnlyBindings(ast, consts));
+  const insert = ` ${GLUE_STATE_KEY}: { get: { ${getters} }, set: { ${setters} }, fixed: ${fixed} },`;
   const edits: Edit[] = [{ at: ret.argument.start + 1, end: ret.argument.start + 1, text: insert }];
   // jco's debug logging runs on every host call (reading process.env, a slow
   // native getter, and building the message objects). The snapshot strategy's
@@ -84,12 +89,13 @@ function findGenerator(statements: Node[]): Node {
   throw new InstantiationError('unexpected jco glue shape: no instantiation generator found');
 }
 
-function collect(statements: Node[], into: Map<string, 'let' | 'const'>): void {
+function collect(statements: Node[], into: Map<string, 'let' | 'const'>, consts: Map<string, Node>): void {
   for (const s of statements) {
     if (s.type !== 'VariableDeclaration') continue;
     for (const d of s.declarations) {
       if (d.id.type !== 'Identifier') continue; // destructured imports never change
       into.set(d.id.name, s.kind === 'const' ? 'const' : 'let');
+      if (s.kind === 'const') consts.set(d.id.name, d.init);
     }
   }
 }

@@ -19,9 +19,17 @@ export class GlueState {
   private readonly containers: (() => unknown)[] = [];
 
   constructor(bindings: GlueBindings) {
+    const fixed = new Set(bindings.fixed);
     for (const [name, get] of Object.entries(bindings.get)) {
       const value = get();
       const set = bindings.set[name];
+      if (fixed.has(name)) {
+        // Never written by the glue (fixed.ts): checked by verify(), never restored.
+        const check = containerChecker(value);
+        this.checkers.push({ name, check: () => (get() !== value ? 'is another object' : check()) });
+        this.containers.push(get);
+        continue;
+      }
       if (value instanceof WebAssembly.Global) {
         const saved = value.value;
         this.add(name, () => {
