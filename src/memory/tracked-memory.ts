@@ -179,10 +179,7 @@ export class TrackedMemory {
   adopt(from: TrackedMemory, written: readonly (readonly [number, number])[] | null): number {
     this.image = from.image;
     from.clearHostMarks(); // its map may be this one's
-    const memory = this.memory!;
-    const have = memory.buffer.byteLength / PAGE;
-    if (this.image.pages > have) memory.grow(this.image.pages - have);
-    this.setPages(this.image.pages);
+    this.resize(this.image.pages);
     const bytes = this.bytes();
     return written ? this.image.loadFresh(bytes, written) : this.image.rewindDiffering(bytes, this.image.pages * CHUNKS_PER_PAGE);
   }
@@ -220,9 +217,7 @@ export class TrackedMemory {
    * zero are only read, so pages never touched stay unbacked.
    */
   loadChunks(pages: number, runs: readonly (readonly [number, number])[], data: Uint8Array): void {
-    const memory = this.memory!;
-    const have = memory.buffer.byteLength / PAGE;
-    if (pages > have) memory.grow(pages - have);
+    this.resize(pages);
     const bytes = this.bytes();
     const zero = (from: number, to: number) => {
       for (let c = from; c < to; c++) {
@@ -239,6 +234,13 @@ export class TrackedMemory {
     }
     zero(next, bytes.length / CHUNK);
     this.map.fill(0);
+  }
+
+  /** Makes `pages` the size the guest sees, growing the real memory to it if it is smaller (it never shrinks). */
+  private resize(pages: number): void {
+    const memory = this.memory!;
+    const have = memory.buffer.byteLength / PAGE;
+    if (pages > have) memory.grow(pages - have);
     this.setPages(pages);
   }
 
