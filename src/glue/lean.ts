@@ -11,8 +11,10 @@
 // component trapped in the trampoline's catch (kept as is). So for such
 // calls, and only when both ends are the shapes checked below, the lowering
 // becomes "check may-leave, call the trampoline" and the trampoline runs with
-// a host task that keeps no books. Async lowerings, async function types and
-// manually async imports (the `WebAssembly.Suspending` branch) keep jco's code.
+// a host task that keeps no books (its now unused `createTask` is removed).
+// Async lowerings, async function types and manually async imports (the
+// `WebAssembly.Suspending` branch) keep jco's code. Export wrappers:
+// lean-export.ts, after this.
 import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 import { applyEdits, type Edit } from './edits.js';
@@ -110,10 +112,17 @@ function leanTrampoline(fn: Node, source: string): Edit[] | null {
       }
     },
   });
+  // createTask is called only in the block that goes away, so it goes too (lean-export.ts then sees no task made here).
+  walk.simple(fn.body, {
+    Identifier(id: Node) {
+      if (id.name === 'createTask' && !within(id, label) && !within(id, createTask)) shapeOk = false;
+    },
+  });
   if (!syncHostTask || !shapeOk || wrappers.length !== 1) return null;
   const wrapper = wrappers[0]!;
   const f = objectProps(wrapper.arguments[0]).get('fn')!;
   return [
+    { at: createTask.start, end: createTask.end, text: '' },
     { at: label.start, end: label.end, text: `task = ${HOST_TASK};` },
     { at: wrapper.start, end: wrapper.end, text: `(${source.slice(f.start, f.end)})()` },
   ];

@@ -8,6 +8,7 @@ import * as walk from 'acorn-walk';
 import { InstantiationError } from '../errors.js';
 import { applyEdits, type Edit } from './edits.js';
 import { readOnlyBindings } from './fixed.js';
+import { leanExports } from './lean-export.js';
 import { leanGlue } from './lean.js';
 
 /** Property of the instantiated exports object that carries the accessors. */
@@ -23,12 +24,9 @@ export interface GlueBindings {
 type Node = acorn.Node & Record<string, any>;
 
 export function patchGlue(jcoSource: string): string {
-  const source = leanGlue(jcoSource).source;
+  const source = leanExports(withoutDebugLog(leanGlue(jcoSource).source)).source;
   const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module' }) as Node;
-  const instantiate = ast.body
-    .map((s: Node) => s.declaration)
-    .find((d: Node | undefined) => d?.type === 'FunctionDeclaration' && d.id?.name === 'instantiate') as Node | undefined;
-  if (!instantiate) throw new InstantiationError('jco glue has no exported instantiate() (was it transpiled in instantiation mode?)');
+  const instantiate = findInstantiate(ast);
   const generator = findGenerator(instantiate.body.body);
   const bindings = new Map<string, 'let' | 'const'>();
   const consts = new Map<string, Node>();
@@ -41,11 +39,27 @@ export function patchGlue(jcoSource: string): string {
   const setters = names.filter((n) => bindings.get(n) === 'let').map((n) => `${n}: (v) => { ${n} = v; }`).join(', ');
   const fixed = JSON.stringify(readOnlyBindings(ast, consts));
   const insert = ` ${GLUE_STATE_KEY}: { get: { ${getters} }, set: { ${setters} }, fixed: ${fixed} },`;
-  const edits: Edit[] = [{ at: ret.argument.start + 1, end: ret.argument.start + 1, text: insert }];
-  // jco's debug logging runs on every host call (reading process.env, a slow
-  // native getter, and building the message objects). The snapshot strategy's
-  // glue drops the logging statements, and the helper becomes a no-op.
-  const debugLog = findDeclarator(instantiate.body.body, '_debugLog');
+  return applyEdits(source, [{ at: ret.argument.start + 1, end: ret.argument.start + 1, text: insert }]);
+}
+
+function findInstantiate(ast: Node): Node {
+  const instantiate = ast.body
+    .map((s: Node) => s.declaration)
+    .find((d: Node | undefined) => d?.type === 'FunctionDeclaration' && d.id?.name === 'instantiate') as Node | undefined;
+  if (!instantiate) throw new InstantiationError('jco glue has no exported instantiate() (was it transpiled in instantiation mode?)');
+  return instantiate;
+}
+
+/**
+ * jco's debug logging runs on every host call (reading process.env, a slow
+ * native getter, and building the message objects, some from the task).
+ * The snapshot strategy's glue drops the logging statements, and the
+ * helper becomes a no-op.
+ */
+function withoutDebugLog(source: string): string {
+  const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module' }) as Node;
+  const edits: Edit[] = [];
+  const debugLog = findDeclarator(findInstantiate(ast).body.body, '_debugLog');
   if (debugLog?.init) edits.push({ at: debugLog.init.start, end: debugLog.init.end, text: '() => {}' });
   walk.simple(ast, {
     ExpressionStatement(node: Node) {
