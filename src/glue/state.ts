@@ -90,20 +90,26 @@ function containerRestorer(target: unknown): Restorer {
   if (target instanceof Map) {
     const copy = new Map(target);
     if (copy.size === 0) return () => target.size && target.clear();
-    const entries = [...copy];
+    const keys = [...copy.keys()];
+    const values = [...copy.values()];
     return () => {
-      if (target.size === copy.size && entries.every(([k, v]) => target.get(k) === v)) return;
+      let same = target.size === keys.length;
+      for (let i = 0; same && i < keys.length; i++) same = target.get(keys[i]) === values[i] && target.has(keys[i]);
+      if (same) return;
       target.clear();
-      for (const [k, v] of copy) target.set(k, v);
+      for (let i = 0; i < keys.length; i++) target.set(keys[i], values[i]);
     };
   }
   if (target instanceof Set) {
     const copy = new Set(target);
     if (copy.size === 0) return () => target.size && target.clear();
+    const members = [...copy];
     return () => {
-      if (target.size === copy.size && [...copy].every((v) => target.has(v))) return;
+      let same = target.size === members.length;
+      for (let i = 0; same && i < members.length; i++) same = target.has(members[i]);
+      if (same) return;
       target.clear();
-      for (const v of copy) target.add(v);
+      for (const v of members) target.add(v);
     };
   }
   if (Array.isArray(target)) {
@@ -129,10 +135,14 @@ function containerRestorer(target: unknown): Restorer {
   const obj = target as Record<string, unknown>;
   const copy = { ...obj };
   const keys = Object.keys(copy);
+  const values = keys.map((k) => copy[k]);
   return () => {
-    for (const k of keys) if (obj[k] !== copy[k]) obj[k] = copy[k];
-    // Object.keys is served from V8's enum cache; walk the keys only if some were added.
-    if (Object.keys(obj).length !== keys.length) for (const k of Object.keys(obj)) if (!(k in copy)) delete obj[k];
+    for (let i = 0; i < keys.length; i++) if (obj[keys[i]!] !== values[i]) obj[keys[i]!] = values[i];
+    // Counting with for-in allocates nothing (V8's enum cache); the keys are walked only if some were
+    // added (an inherited enumerable key only sends it down that walk, which deletes own keys only).
+    let count = 0;
+    for (const _ in obj) count++;
+    if (count !== keys.length) for (const k of Object.keys(obj)) if (!(k in copy)) delete obj[k];
   };
 }
 
