@@ -52,10 +52,21 @@ export class Cli {
   // Every get-stdin/stdout/stderr returns a new stream object, as a fresh
   // host does: dropping one (a CLI tool closing stdout at exit) closes only
   // that object, for the rest of the run (see io.ts). All objects of one
-  // name read from / write to the current run's stdin and capture buffers,
-  // so an object held across runs (fetched before the snapshot) serves
-  // whichever run is current. The names let snapshot files describe them.
-  private readonly names = new WeakMap<object, StdioName>();
+  // name share one source or sink, which reads from / writes to the current
+  // run's stdin and capture buffers, so an object held across runs (fetched
+  // before the snapshot) serves whichever run is current. The shared source
+  // or sink also names the object, for snapshot files.
+  private readonly stdin = {
+    read: (max: number) => {
+      const { stdin } = this.run;
+      if (this.stdinOffset >= stdin.length) return null;
+      const chunk = stdin.subarray(this.stdinOffset, this.stdinOffset + max);
+      this.stdinOffset += chunk.length;
+      return chunk;
+    },
+  };
+  private readonly stdout = { write: (bytes: Uint8Array) => this.out.write(bytes) };
+  private readonly stderr = { write: (bytes: Uint8Array) => this.err.write(bytes) };
 
   constructor(private readonly io: Io, private readonly captureLimit: number) {
     this.out = new Capture(captureLimit);
@@ -63,24 +74,14 @@ export class Cli {
   }
 
   private open(name: StdioName): InputStreamT | OutputStreamT {
-    const stream = name === 'stdin'
-      ? new this.io.InputStream({
-        read: (max) => {
-          const { stdin } = this.run;
-          if (this.stdinOffset >= stdin.length) return null;
-          const chunk = stdin.subarray(this.stdinOffset, this.stdinOffset + max);
-          this.stdinOffset += chunk.length;
-          return chunk;
-        },
-      })
-      : new this.io.OutputStream({ write: (bytes) => (name === 'stdout' ? this.out : this.err).write(bytes) });
-    this.names.set(stream, name);
-    return stream;
+    return name === 'stdin' ? new this.io.InputStream(this.stdin) : new this.io.OutputStream(this[name]);
   }
 
   /** Names a stdio stream object, for snapshot files. */
   stdioName(obj: unknown): StdioName | undefined {
-    return typeof obj === 'object' && obj !== null ? this.names.get(obj) : undefined;
+    if (obj instanceof this.io.InputStream) return obj.source === this.stdin ? 'stdin' : undefined;
+    if (obj instanceof this.io.OutputStream) return obj.sink === this.stdout ? 'stdout' : obj.sink === this.stderr ? 'stderr' : undefined;
+    return undefined;
   }
 
   /** A stdio stream object for a snapshot file's description of one. */

@@ -113,6 +113,26 @@ describe('cli state per run (unit)', () => {
     expect(out.every((b) => b === 0)).toBe(true);
   });
 
+  it('names each stdio stream object (snapshot files), a new object per get, and nothing else', () => {
+    const io = createIo();
+    const cli = new Cli(io, 100);
+    const i = cli.interfaces();
+    const get = (name: 'stdin' | 'stdout' | 'stderr') => {
+      const key = `get${name[0]!.toUpperCase()}${name.slice(1)}`;
+      return (i[`wasi:cli/${name}`] as unknown as Record<string, () => unknown>)[key]!();
+    };
+    for (const name of ['stdin', 'stdout', 'stderr'] as const) {
+      const a = get(name);
+      expect(get(name)).not.toBe(a);
+      expect(cli.stdioName(a)).toBe(name);
+      expect(cli.stdioName(cli.stdioObject(name))).toBe(name);
+    }
+    expect(cli.stdioName(new io.OutputStream({ write: () => {} }))).toBeUndefined();
+    expect(cli.stdioName(new io.InputStream({ read: () => null }))).toBeUndefined();
+    expect(cli.stdioName(new Cli(io, 100).stdioObject('stdout'))).toBeUndefined(); // another host's
+    expect(cli.stdioName({ sink: {} })).toBeUndefined();
+  });
+
   it('keeps written bytes even if the guest reuses its buffer afterwards', () => {
     const cli = new Cli(createIo(), 100);
     const { stdout } = streams(cli);
