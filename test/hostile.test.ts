@@ -53,6 +53,26 @@ describe('memory bookkeeping is out of the guest\'s reach', () => {
       program(op(0x16, grown - 4096)),
     ]);
   });
+
+  it('ops: host reads and writes (fd_write) above the virtual size after a grow trap', async () => {
+    const grown = END;
+    const results = await sameAsFresh(OPS, [
+      program(op(0x31, 1), op(0x71, grown, 4), op(0x72, grown + 8)),
+      program(op(0x71, grown, 4)),
+      program(op(0x72, grown)),
+      program(op(0x71, grown - 4, 4), op(0x72, grown - 4)),
+      program(op(0x71, grown - 2, 4)),
+      program(op(0x72, grown - 2)),
+      program(op(0x31, 1), op(0x71, grown + 65532, 4), op(0x72, grown + 65532)),
+      program(op(0x71, grown + 65532, 4)),
+    ]);
+    // The first run's host calls succeed inside the grown page; the next ones trap.
+    expect(results[0]!.trap).toBeUndefined();
+    expect(results[1]!.trap?.message).toMatch(/out of bounds/);
+    expect(results[2]!.trap?.message).toMatch(/out of bounds/);
+    expect(results[3]!.trap).toBeUndefined();
+    expect(results[4]!.trap?.message).toMatch(/out of bounds/);
+  });
 });
 
 describe('accesses straddling the end of memory trap as on a fresh instance', () => {

@@ -54,6 +54,7 @@ export class Preview1 {
 
   /** The descriptor table of a fresh instance; call after the host's beginRun. */
   beginRun(): void {
+    if (this.ctx.mem !== UNBOUND) this.ctx.mem.runStarted(); // unbound until the instance exists
     this.ctx.fds.rebuild();
     this.host.state.runStarted('preview1');
   }

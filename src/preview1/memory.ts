@@ -41,6 +41,18 @@ export class GuestMemory {
     return this.pages ? (this.pages.value as number) * PAGE : this.u8.length;
   }
 
+  /**
+   * Bytes known to lie in memory during this run: a memory only grows while
+   * a run goes on, and reading the size (a WebAssembly.Global) is not cheap.
+   * The size goes down only when the instance is rewound, before a run.
+   */
+  private known = 0;
+
+  /** A run starts (after any rewind): the size is read again at the next check. */
+  runStarted(): void {
+    this.known = 0;
+  }
+
   /** Traps unless [ptr, ptr + len) lies in memory and ptr is aligned. */
   /** Guest i32 arguments arrive signed: pointers and lengths are their unsigned values. Returns ptr as such. */
   check(ptr: number, len: number, align = 1): number {
@@ -48,7 +60,10 @@ export class GuestMemory {
     // Signed i32 arguments become unsigned; computed addresses above 4 GiB stay out of bounds.
     if (ptr < 0) ptr += 4294967296;
     if (len < 0) len += 4294967296;
-    if (ptr + len > this.size()) throw new GuestTrap(`out of bounds pointer: ${ptr}+${len}`);
+    if (ptr + len > this.known) {
+      this.known = this.size();
+      if (ptr + len > this.known) throw new GuestTrap(`out of bounds pointer: ${ptr}+${len}`);
+    }
     if ((ptr & (align - 1)) !== 0) throw new GuestTrap(`misaligned pointer: ${ptr} (alignment ${align})`);
     return ptr;
   }
