@@ -28,6 +28,9 @@ import type { HostConfig, ImportObject } from '../shims/host.js';
 import { readStdin } from './stdin.js';
 import type { Mount, Tree } from '../shims/vfs.js';
 
+/** A run without stdin reads this (empty: nothing can write to it). */
+const NO_STDIN = new Uint8Array(0);
+
 export interface RunResult {
   /** null when the run trapped. */
   exitCode: number | null;
@@ -323,7 +326,7 @@ export class ReusableInstance {
     const rewind = this.rewindsBefore(policy);
     const { resetMs, chunksRestored } = rewind ? this.reset() : { resetMs: 0, chunksRestored: 0 };
     const { host } = this.live;
-    const stdin = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin ?? new Uint8Array();
+    const stdin = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin ?? NO_STDIN;
     host.beginRun({
       args: opts.args ? [this.options.programName, ...opts.args] : this.defaultArgs,
       env: opts.env ? Object.entries(opts.env) : this.defaultEnv,

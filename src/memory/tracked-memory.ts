@@ -119,7 +119,8 @@ export class TrackedMemory {
     const mem = this.bytes();
     const count = this.scanned ? this.rewindScanned(mem) : this.rewindMarked(mem);
     this.hostHigh = -1;
-    this.setPages(this.image.pages);
+    // Setting both sizes (vbytes is a BigInt) costs more than reading one; a run that did not grow left them.
+    if (this.vpages.value !== this.image.pages) this.setPages(this.image.pages);
     return count;
   }
 
