@@ -21,6 +21,16 @@ export interface ImageParts {
   data: Uint8Array;
 }
 
+/**
+ * Copies source[from, to) into target at `at`. The image's arrays live in
+ * SharedArrayBuffers, and TypedArray set() from one copies with relaxed
+ * atomics, about 3x slower than Buffer's copy (a memcpy) for a 4 KiB chunk.
+ * Callers keep the range inside target (Buffer's copy would truncate).
+ */
+function copyBytes(target: Uint8Array, at: number, source: Uint8Array, from: number, to: number): void {
+  Buffer.prototype.copy.call(source, target, at, from, to);
+}
+
 /** True when the chunk at byte `at` is all zero. */
 export const isZero = (bytes: Uint8Array, at: number) => Buffer.compare(bytes.subarray(at, at + CHUNK), ZERO) === 0;
 
@@ -96,7 +106,7 @@ export class MemoryImage {
         mem.fill(0, c * CHUNK, e * CHUNK);
       } else {
         while (e < inImage && slots[e] === s + (e - c)) e++;
-        mem.set(data.subarray((s - 1) * CHUNK, (s - 1 + e - c) * CHUNK), c * CHUNK);
+        copyBytes(mem, c * CHUNK, data, (s - 1) * CHUNK, (s - 1 + e - c) * CHUNK);
       }
       c = e;
     }
@@ -137,7 +147,7 @@ export class MemoryImage {
     if (at >= mem.length) return;
     const s = c < this.slots.length ? this.slots[c]! : 0;
     if (s === 0) mem.fill(0, at, Math.min(at + bytes, mem.length));
-    else mem.set(this.data.subarray((s - 1) * CHUNK, (s - 1) * CHUNK + bytes), at);
+    else copyBytes(mem, at, this.data, (s - 1) * CHUNK, (s - 1) * CHUNK + bytes);
   }
 
   /**
@@ -159,7 +169,7 @@ export class MemoryImage {
         for (let k = c; k < e; k++) {
           const chunk = want.subarray((k - c) * CHUNK, (k - c + 1) * CHUNK);
           if (Buffer.compare(mem.subarray(k * CHUNK, (k + 1) * CHUNK), chunk) === 0) continue;
-          mem.set(chunk, k * CHUNK);
+          copyBytes(mem, k * CHUNK, chunk, 0, CHUNK);
           count++;
         }
       }
