@@ -6,10 +6,8 @@
 // and ASYNC_EVENT_CODE, are read on every call). The test is conservative:
 // any other use of the name anywhere (passed on, aliased, written through,
 // a method call, a shadowing binding) keeps the binding restored.
-import type * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
-
-type Node = acorn.Node & Record<string, any>;
+import type { Node } from './ast.js';
 
 /** Map methods that only read. */
 const MAP_READS = new Set(['get', 'has']);

@@ -16,11 +16,9 @@
 // trapped when the call throws. Borrowed handles are not an issue: a
 // wrapper that lends handles asks its task for a resource scope, which the
 // stand-in does not have, so that wrapper keeps jco's code.
-import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
+import { instantiateOf, isLiteral, objectProps, parseGlue, type Node } from './ast.js';
 import { applyEdits, type Edit } from './edits.js';
-
-type Node = acorn.Node & Record<string, any>;
 
 const EXPORT_TASK = '_rewindLeanExportTask';
 const EXPORT_TASK_DECL = `const ${EXPORT_TASK} = Object.freeze({ setCalleeIsAsync() {}, enterSync() { return true; }, mayBlock() { return false; },`
@@ -45,10 +43,8 @@ export interface LeanExportResult {
 
 /** Makes the export wrappers of `source` (glue already made lean by lean.ts) lean where that is safe. */
 export function leanExports(source: string): LeanExportResult {
-  const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module' }) as Node;
-  const instantiate = ast.body
-    .map((s: Node) => s.declaration)
-    .find((d: Node | undefined) => d?.type === 'FunctionDeclaration' && d.id?.name === 'instantiate') as Node | undefined;
+  const ast = parseGlue(source);
+  const instantiate = instantiateOf(ast);
   if (!instantiate || /\.manuallyAsync\s*=[^=]/.test(source)) return { source, exports: 0 };
   // Wrappers are functions (`run`), resource constructors and methods (`Counter.prototype.tick = function tick() {...}`).
   const wrappers: { fn: Node; edits: Edit[]; skip: Set<Node> }[] = [];
@@ -286,12 +282,3 @@ function patternNames(p: Node): string[] {
 }
 
 const isFunction = (n: Node | null | undefined) => n?.type === 'FunctionExpression' || n?.type === 'ArrowFunctionExpression';
-
-function objectProps(n: Node | undefined): Map<string, Node> {
-  const props = new Map<string, Node>();
-  if (n?.type !== 'ObjectExpression') return props;
-  for (const p of n.properties) if (p.type === 'Property' && p.key.type === 'Identifier') props.set(p.key.name, p.value);
-  return props;
-}
-
-const isLiteral = (n: Node | undefined, v: unknown) => n?.type === 'Literal' && n.value === v;

@@ -15,11 +15,9 @@
 // Async lowerings, async function types and manually async imports (the
 // `WebAssembly.Suspending` branch) keep jco's code. Export wrappers:
 // lean-export.ts, after this.
-import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
+import { instantiateOf, isLiteral, objectProps, parseGlue, within, type Node } from './ast.js';
 import { applyEdits, type Edit } from './edits.js';
-
-type Node = acorn.Node & Record<string, any>;
 
 /** The stand-in host task: the calls a sync host trampoline makes on its task, none with an effect. */
 const HOST_TASK = '_rewindLeanHostTask';
@@ -37,10 +35,7 @@ export interface LeanResult {
 }
 
 export function leanGlue(source: string): LeanResult {
-  const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module' }) as Node;
-  const instantiate = ast.body
-    .map((s: Node) => s.declaration)
-    .find((d: Node | undefined) => d?.type === 'FunctionDeclaration' && d.id?.name === 'instantiate') as Node | undefined;
+  const instantiate = instantiateOf(parseGlue(source));
   if (!instantiate || !declaresFunction(instantiate, '_checkMayLeave')) return { source, trampolines: 0, lowerings: 0 };
   const edits: Edit[] = [];
   /** Lean trampoline name -> its parameter names. */
@@ -151,14 +146,5 @@ function leanLowering(node: Node, lean: Map<string, string[]>): string | null {
   return `function (${params}) { _checkMayLeave(${componentIdx.value}); return ${importFn.name}(${params}); }`;
 }
 
-function objectProps(n: Node | undefined): Map<string, Node> {
-  const props = new Map<string, Node>();
-  if (n?.type !== 'ObjectExpression') return props;
-  for (const p of n.properties) if (p.type === 'Property' && p.key.type === 'Identifier') props.set(p.key.name, p.value);
-  return props;
-}
-
-const isLiteral = (n: Node | undefined, v: unknown) => n?.type === 'Literal' && n.value === v;
 const isNumber = (n: Node | undefined, v: number) => isLiteral(n, v)
   || (n?.type === 'UnaryExpression' && n.operator === '-' && isLiteral(n.argument, -v));
-const within = (n: Node, outer: Node) => n.start >= outer.start && n.end <= outer.end;

@@ -3,9 +3,9 @@
 // bindings of `instantiate` and of the generator that wires the core
 // instances. We parse the glue and make it return, next to the exports, an
 // accessor for each such binding, so the runtime can snapshot and restore them.
-import * as acorn from 'acorn';
 import * as walk from 'acorn-walk';
 import { InstantiationError } from '../errors.js';
+import { instantiateOf, parseGlue, type Node } from './ast.js';
 import { applyEdits, type Edit } from './edits.js';
 import { readOnlyBindings } from './fixed.js';
 import { leanExports } from './lean-export.js';
@@ -21,11 +21,9 @@ export interface GlueBindings {
   fixed?: string[];
 }
 
-type Node = acorn.Node & Record<string, any>;
-
 export function patchGlue(jcoSource: string): string {
   const source = leanExports(withoutDebugLog(leanGlue(jcoSource).source)).source;
-  const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module' }) as Node;
+  const ast = parseGlue(source);
   const instantiate = findInstantiate(ast);
   const generator = findGenerator(instantiate.body.body);
   const bindings = new Map<string, 'let' | 'const'>();
@@ -43,9 +41,7 @@ export function patchGlue(jcoSource: string): string {
 }
 
 function findInstantiate(ast: Node): Node {
-  const instantiate = ast.body
-    .map((s: Node) => s.declaration)
-    .find((d: Node | undefined) => d?.type === 'FunctionDeclaration' && d.id?.name === 'instantiate') as Node | undefined;
+  const instantiate = instantiateOf(ast);
   if (!instantiate) throw new InstantiationError('jco glue has no exported instantiate() (was it transpiled in instantiation mode?)');
   return instantiate;
 }
@@ -57,7 +53,7 @@ function findInstantiate(ast: Node): Node {
  * helper becomes a no-op.
  */
 function withoutDebugLog(source: string): string {
-  const ast = acorn.parse(source, { ecmaVersion: 'latest', sourceType: 'module' }) as Node;
+  const ast = parseGlue(source);
   const edits: Edit[] = [];
   const debugLog = findDeclarator(findInstantiate(ast).body.body, '_debugLog');
   if (debugLog?.init) edits.push({ at: debugLog.init.start, end: debugLog.init.end, text: '() => {}' });
