@@ -140,6 +140,50 @@ describe('rewind serve in its own process', () => {
     expect(r!.requests).toBeGreaterThan(4);
   });
 
+  it('on SIGTERM, finishes the request in flight, then exits 0 with nothing logged', async () => {
+    const { url, child } = await spawnServe([build('cgi'), '--workers', '1'], { stderr: 'pipe' });
+    let log = '';
+    child.stderr!.on('data', (d) => (log += d));
+    const exited = once(child, 'exit');
+    const { port, hostname } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    let response = '';
+    socket.on('data', (d) => (response += d));
+    const ended = once(socket, 'close');
+    // Half a body: the request is in flight when the signal comes.
+    socket.write('POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345');
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    // No new connection is accepted meanwhile.
+    await expect(fetch(url)).rejects.toThrow();
+    socket.write('67890');
+    await ended;
+    expect(statusLines(response)).toEqual(['HTTP/1.1 200']);
+    expect(response).toContain('POST /slow? body=1234567890');
+    expect(await exited).toEqual([0, null]);
+    expect(log).toBe('');
+  });
+
+  it('a second signal closes the connections still open at once', async () => {
+    const { url, child } = await spawnServe([build('cgi'), '--workers', '1'], { stderr: 'pipe' });
+    const exited = once(child, 'exit');
+    const { port, hostname } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    const ended = once(socket, 'close');
+    socket.write('POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345');
+    await new Promise((r) => setTimeout(r, 300));
+    const start = Date.now();
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    await ended;
+    expect(await exited).toEqual([0, null]);
+    expect(Date.now() - start).toBeLessThan(5000); // not the 10 s drain
+  });
+
   it('takes its limits from the command line', async () => {
     const { url, child } = await spawnServe([build('cgi'), '--workers', '1', '--max-body', '8', '--max-header', '2048']);
     try {

@@ -1,4 +1,8 @@
 // `rewind serve`: runs until SIGINT/SIGTERM; prints the URL once listening.
+// On the signal it stops accepting connections and lets the requests in
+// flight finish (for DRAIN_MS at most, or until a second signal), then
+// closes what is left and the pool: a rolling restart loses no request.
+import type { Server } from 'node:http';
 import type { z } from 'zod';
 import { formatPolicy } from '../reactor/policy.js';
 import { serve } from '../serve/server.js';
@@ -23,10 +27,30 @@ export async function serveCommand(flags: z.output<typeof serveFlags>): Promise<
   const how = mode === 'http' ? `wasi:http, reset ${formatPolicy(flags.reset ?? 'always')}` : 'CGI';
   process.stdout.write(`listening on ${url} (${flags.workers} workers, strategy ${flags.strategy}, ${how})\n`);
   await new Promise<void>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+    for (const signal of SIGNALS) process.once(signal, () => resolve());
   });
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await drain(server);
   await pool.close();
   return 0;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** How long a stop waits for requests in flight. */
+const DRAIN_MS = 10_000;
+
+/** Stops accepting; resolves once every connection is closed (idle ones at once, busy ones after their response). */
+function drain(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = () => server.closeAllConnections();
+    // A keep-alive connection becomes idle when its response is sent.
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
+    const timer = setTimeout(force, DRAIN_MS);
+    for (const signal of SIGNALS) process.once(signal, force);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(timer);
+      for (const signal of SIGNALS) process.off(signal, force);
+      resolve();
+    });
+  });
 }

@@ -5,13 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../../bin/rewind.js', import.meta.url));
 
-export function spawnServe(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  return spawnListening('rewind serve', [bin, 'serve', ...args, '--port', '0']);
+/** `stderr: 'pipe'` keeps the server's log lines for the caller (child.stderr). */
+export function spawnServe(args: string[], { stderr = 'inherit' }: { stderr?: 'inherit' | 'pipe' } = {}): Promise<{ url: string; child: ChildProcess }> {
+  return spawnListening('rewind serve', [bin, 'serve', ...args, '--port', '0'], stderr);
 }
 
 /** Starts `node ...nodeArgs`; resolves once it prints "listening on URL". */
-export async function spawnListening(name: string, nodeArgs: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function spawnListening(name: string, nodeArgs: string[], stderr: 'inherit' | 'pipe' = 'inherit'): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', stderr] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
