@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TrackedMemory } from '../src/memory/tracked-memory.js';
-import { DEFAULT_MEMORY_MODE, EXPORT_VBYTES, EXPORT_VPAGES, PAGE } from '../src/rewrite/info.js';
+import { CHUNKS_PER_PAGE, DEFAULT_MEMORY_MODE, EXPORT_VBYTES, EXPORT_VPAGES, JUNK_CHUNK, PAGE } from '../src/rewrite/info.js';
 import { rewriteModule } from '../src/rewrite/instrument.js';
 import { sameAsFresh } from './support/hostile-ops.js';
 
@@ -63,5 +63,34 @@ describe('memory edge cases', () => {
     expect(high | 0).toBeLessThan(0);
     tracked.restore();
     expect([bytes[high], bytes[high + 8192]]).toEqual([0, 0]);
+  });
+
+  it('a snapshot, or a snapshot file loaded, clears every mark made before it (the map is cleared only where marks can be)', () => {
+    const tracked = new TrackedMemory({ imported: { module: 'env', base: 'memory' }, initialPages: 1, maxPages: 64, mode: DEFAULT_MEMORY_MODE }, 64);
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 64 });
+    const vpages = new WebAssembly.Global({ value: 'i32', mutable: true }, 1);
+    const vbytes = new WebAssembly.Global({ value: 'i64', mutable: true }, BigInt(PAGE));
+    tracked.attach({ [EXPORT_VPAGES]: vpages, [EXPORT_VBYTES]: vbytes }, memory);
+    const map = new Uint8Array(tracked.mapMemory.buffer);
+    // What an init can leave: guest marks up to the chunk after its last page (a spill) and the junk chunk; host marks anywhere.
+    const guestMarks = () => void (map[0] = map[CHUNKS_PER_PAGE * vpages.value] = map[JUNK_CHUNK] = 1);
+    const hostMarks = () => {
+      tracked.markRange(vpages.value * PAGE - 1, 2);
+      tracked.markPointer(40 * PAGE);
+    };
+    const clear = () => map.findIndex((b) => b !== 0);
+    memory.grow(3);
+    vpages.value = 4;
+    vbytes.value = BigInt(4 * PAGE);
+    guestMarks();
+    tracked.snapshot();
+    expect(clear()).toBe(-1);
+    hostMarks();
+    tracked.snapshot();
+    expect(clear()).toBe(-1);
+    guestMarks();
+    tracked.loadChunks(2, [], new Uint8Array(0)); // fewer pages than the marks were made under
+    expect(vpages.value).toBe(2);
+    expect(clear()).toBe(-1);
   });
 });

@@ -86,7 +86,19 @@ export class TrackedMemory {
 
   snapshot(): void {
     this.image = imageOf(this.bytes(), this.vpages.value);
-    this.map.fill(0);
+    this.clearMarks(this.vpages.value);
+  }
+
+  /**
+   * Clears every mark a memory of `pages` guest pages can hold: guest writes
+   * below its end (one chunk of spill), host writes up to hostHigh, the junk
+   * chunk. The rest of the 1 MiB map is never written, so its pages never
+   * become resident (a fill of the whole map cost every instance 1 MiB).
+   */
+  private clearMarks(pages: number): void {
+    const end = Math.min(JUNK_CHUNK, Math.max(pages * CHUNKS_PER_PAGE + 1, this.hostHigh + 1));
+    this.map.fill(0, 0, end);
+    this.map[JUNK_CHUNK] = 0;
     this.hostHigh = -1;
   }
 
@@ -218,6 +230,7 @@ export class TrackedMemory {
    * zero are only read, so pages never touched stay unbacked.
    */
   loadChunks(pages: number, runs: readonly (readonly [number, number])[], data: Uint8Array): void {
+    const marked = this.vpages.value; // the size the marks so far were made under
     this.resize(pages);
     const bytes = this.bytes();
     const zero = (from: number, to: number) => {
@@ -234,7 +247,7 @@ export class TrackedMemory {
       next = first + count;
     }
     zero(next, bytes.length / CHUNK);
-    this.map.fill(0);
+    this.clearMarks(Math.max(marked, pages));
   }
 
   /** Makes `pages` the size the guest sees, growing the real memory to it if it is smaller (it never shrinks). */
