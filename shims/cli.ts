@@ -21,6 +21,9 @@ export interface RunIo {
   onStderr?: (chunk: Uint8Array) => void;
 }
 
+/** What a stream nothing was written to gives (zero-length and frozen: nothing can change it). */
+const NOTHING = Object.freeze(Buffer.alloc(0)) as Buffer;
+
 /** Collects output chunks; joined once at the end of a run. */
 class Capture {
   private chunks: Uint8Array[] = [];
@@ -38,6 +41,7 @@ class Capture {
     this.size += kept.length;
   }
   take(): Buffer {
+    if (this.chunks.length === 0) return NOTHING;
     return this.chunks.length === 1 ? Buffer.from(this.chunks[0]!.buffer, this.chunks[0]!.byteOffset, this.chunks[0]!.byteLength) : Buffer.concat(this.chunks);
   }
 }
