@@ -26,12 +26,13 @@ const NOTHING = Object.freeze(Buffer.alloc(0)) as Buffer;
 
 /** Collects output chunks; joined once at the end of a run. */
 class Capture {
-  private chunks: Uint8Array[] = [];
+  private chunks: Buffer[] = [];
   size = 0;
   truncated = false;
   constructor(private readonly limit: number, private readonly forward?: (chunk: Uint8Array) => void) {}
   write(bytes: Uint8Array): void {
-    const copy = bytes.slice();
+    // A Buffer copy: small ones come from Node's pool, and a run's only chunk is returned as it is.
+    const copy = Buffer.from(bytes);
     this.forward?.(copy);
     const room = this.limit - this.size;
     if (copy.length > room) this.truncated = true; // keep the head
@@ -42,7 +43,7 @@ class Capture {
   }
   take(): Buffer {
     if (this.chunks.length === 0) return NOTHING;
-    return this.chunks.length === 1 ? Buffer.from(this.chunks[0]!.buffer, this.chunks[0]!.byteOffset, this.chunks[0]!.byteLength) : Buffer.concat(this.chunks);
+    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
   }
 }
 
