@@ -1,4 +1,4 @@
-// Lean glue (src/glue/lean.ts, lean-export.ts) on real components: jco's
+// Lean glue (src/glue/lean.ts, lean-export.ts, lean-copy.ts) on real components: jco's
 // glue as it is and the same glue patched as the snapshot strategy runs it
 // (lean imports and exports), each instantiating jco's unmodified core
 // modules against our WASI host, must produce the same runs byte for byte
@@ -85,6 +85,8 @@ describe('lean glue', () => {
       // And so is every export wrapper (the snapshot strategy's glue: lean imports and exports).
       const patched = patchGlue(source);
       expect(patched.match(/const task = _rewindLeanExportTask;/g)?.length).toBe(source.match(/const hostProvided = false;/g)!.length);
+      // And every byte-list copy (lean-copy.ts).
+      expect(patched.match(/_rewindSliceBytes\(memory\d/g)?.length ?? 0).toBe(source.match(/new Uint8Array\(memory\d+\.buffer\.slice\(/g)?.length ?? 0);
       const plain = (await importFromBytes<{ instantiate: Instantiate }>(Buffer.from(counted(source)))).instantiate;
       const leaner = (await importFromBytes<{ instantiate: Instantiate }>(Buffer.from(counted(patched)))).instantiate;
       for (const run of c.runs) {

@@ -8,6 +8,7 @@ import { InstantiationError } from '../errors.js';
 import { instantiateOf, parseGlue, type Node } from './ast.js';
 import { applyEdits, type Edit } from './edits.js';
 import { readOnlyBindings } from './fixed.js';
+import { leanCopies } from './lean-copy.js';
 import { leanExports } from './lean-export.js';
 import { leanGlue } from './lean.js';
 
@@ -22,7 +23,7 @@ export interface GlueBindings {
 }
 
 export function patchGlue(jcoSource: string): string {
-  const source = leanExports(withoutDebugLog(leanGlue(jcoSource).source)).source;
+  const source = leanExports(leanCopies(withoutDebugLog(leanGlue(jcoSource).source)).source).source;
   const ast = parseGlue(source);
   const instantiate = findInstantiate(ast);
   const generator = findGenerator(instantiate.body.body);
