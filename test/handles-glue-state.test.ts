@@ -145,6 +145,18 @@ describe('GlueState', () => {
     expect(scope.row).toEqual([1, 2, 3]);
   });
 
+  it('restores an array that a run shortened or lengthened, with no holes left', () => {
+    const scope = { shorter: [1, 2, 3, 4], longer: [5, 6], object: { a: 1 } };
+    const state = new GlueState(bindings(scope, []));
+    scope.shorter.length = 1;
+    scope.longer.push(7, 8, 9);
+    state.restore();
+    expect(scope.shorter).toEqual([1, 2, 3, 4]);
+    expect(scope.longer).toEqual([5, 6]);
+    expect(Object.keys(scope.shorter)).toEqual(['0', '1', '2', '3']);
+    state.verify();
+  });
+
   it('treats null-prototype objects as state', () => {
     const dict = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 });
     const scope = { dict };

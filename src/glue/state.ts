@@ -123,8 +123,8 @@ function containerRestorer(target: unknown): Restorer {
       let same = target.length === items.length;
       for (let i = 0; same && i < items.length; i++) same = target[i] === items[i];
       if (!same) {
-        target.length = 0;
-        for (const item of items) target.push(item);
+        target.length = items.length;
+        for (let i = 0; i < items.length; i++) target[i] = items[i];
       }
       for (const p of props) {
         if ((target as any)[p.k] !== p.value) (target as any)[p.k] = p.value;
