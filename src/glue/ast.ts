@@ -24,4 +24,8 @@ export function objectProps(n: Node | undefined): Map<string, Node> {
 }
 
 export const isLiteral = (n: Node | undefined, v: unknown) => n?.type === 'Literal' && n.value === v;
+
+/** Whether `statements` declare `name` with the literal `value` (jco's `const hostProvided = true`). */
+export const declaresLiteral = (statements: Node[], name: string, value: unknown) => statements.some((s) => s.type === 'VariableDeclaration'
+  && s.declarations.some((d: Node) => d.id.name === name && isLiteral(d.init, value)));
 export const within = (n: Node, outer: Node) => n.start >= outer.start && n.end <= outer.end;

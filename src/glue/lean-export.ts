@@ -17,7 +17,7 @@
 // wrapper that lends handles asks its task for a resource scope, which the
 // stand-in does not have, so that wrapper keeps jco's code.
 import * as walk from 'acorn-walk';
-import { instantiateOf, isLiteral, objectProps, parseGlue, type Node } from './ast.js';
+import { declaresLiteral, instantiateOf, isLiteral, objectProps, parseGlue, type Node } from './ast.js';
 import { applyEdits, type Edit } from './edits.js';
 
 const EXPORT_TASK = '_rewindLeanExportTask';
@@ -81,8 +81,7 @@ export function leanExports(source: string): LeanExportResult {
 function leanWrapper(fn: Node): { edits: Edit[]; skip: Set<Node> } | null {
   if (fn.body.type !== 'BlockStatement') return null;
   const body = fn.body.body as Node[];
-  const hostProvided = body.some((s) => s.type === 'VariableDeclaration'
-    && s.declarations.some((d: Node) => d.id.name === 'hostProvided' && d.init?.type === 'Literal' && d.init.value === false));
+  const hostProvided = declaresLiteral(body, 'hostProvided', false);
   const creation = body.filter((s) => s.type === 'VariableDeclaration' && s.declarations.length === 1
     && s.declarations[0].init?.type === 'CallExpression' && s.declarations[0].init.callee.name === 'createNewCurrentTask');
   if (!hostProvided || creation.length !== 1) return null;

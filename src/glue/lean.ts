@@ -16,7 +16,7 @@
 // `WebAssembly.Suspending` branch) keep jco's code. Export wrappers:
 // lean-export.ts, after this.
 import * as walk from 'acorn-walk';
-import { instantiateOf, isLiteral, objectProps, parseGlue, within, type Node } from './ast.js';
+import { declaresLiteral, instantiateOf, isLiteral, objectProps, parseGlue, within, type Node } from './ast.js';
 import { applyEdits, type Edit } from './edits.js';
 
 /** The stand-in host task: the calls a sync host trampoline makes on its task, none with an effect. */
@@ -81,8 +81,7 @@ function declaresFunction(scope: Node, name: string): boolean {
  */
 function leanTrampoline(fn: Node, source: string): Edit[] | null {
   const body = fn.body.body as Node[];
-  const hostProvided = body.some((s) => s.type === 'VariableDeclaration'
-    && s.declarations.some((d: Node) => d.id.name === 'hostProvided' && d.init?.type === 'Literal' && d.init.value === true));
+  const hostProvided = declaresLiteral(body, 'hostProvided', true);
   const label = body.find((s) => s.type === 'LabeledStatement' && s.label.name === 'taskCreation');
   const createTask = body.find((s) => s.type === 'VariableDeclaration' && s.declarations.some((d: Node) => d.id.name === 'createTask'));
   if (!hostProvided || !label || !createTask) return null;

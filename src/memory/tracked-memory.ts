@@ -96,10 +96,19 @@ export class TrackedMemory {
    * become resident (a fill of the whole map cost every instance 1 MiB).
    */
   private clearMarks(pages: number): void {
-    const end = Math.min(JUNK_CHUNK, Math.max(pages * CHUNKS_PER_PAGE + 1, this.hostHigh + 1));
-    this.map.fill(0, 0, end);
+    this.map.fill(0, 0, this.marksEnd(pages));
     this.map[JUNK_CHUNK] = 0;
     this.hostHigh = -1;
+  }
+
+  /**
+   * Below which chunk the marks are, besides the junk chunk, for a memory of
+   * `pages` guest pages: guest writes stay below its end (a store starting in
+   * the last chunk may spill into the next one), host writes below hostHigh
+   * (and the chunk after it, for the same spill).
+   */
+  private marksEnd(pages: number): number {
+    return Math.min(JUNK_CHUNK, Math.max(pages * CHUNKS_PER_PAGE + 1, this.hostHigh + 2));
   }
 
   /**
@@ -137,10 +146,7 @@ export class TrackedMemory {
   }
 
   private rewindMarked(mem: Uint8Array): number {
-    // Guest writes stay below the virtual size (a store starting in the last
-    // chunk may spill into the next one); host writes below hostHigh.
-    const end = Math.max(this.vpages.value * CHUNKS_PER_PAGE + 1, this.hostHigh + 2);
-    const count = this.scan.forEachRun(Math.min(end, JUNK_CHUNK), (from, to) => this.rewindChunks(mem, from, to));
+    const count = this.scan.forEachRun(this.marksEnd(this.vpages.value), (from, to) => this.rewindChunks(mem, from, to));
     this.map[JUNK_CHUNK] = 0;
     return count;
   }
