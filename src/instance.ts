@@ -214,11 +214,11 @@ export class ReusableInstance {
         }
       } else if (this.live.snapshot) {
         this.live.host.reset();
-        const renewed = this.live.renew?.();
-        if (renewed) {
-          this.live = renewed.live;
-          chunksRestored = renewed.chunks;
-          this.observer?.instantiated?.(renewed.live);
+        if (this.live.rewind) {
+          const { live, chunks } = this.live.rewind();
+          if (live !== this.live) this.observer?.instantiated?.(live);
+          this.live = live;
+          chunksRestored = chunks;
         } else chunksRestored = this.live.snapshot.restore();
         if (this.options.verifyRestore) this.live.snapshot!.verify();
       }
@@ -357,6 +357,7 @@ export class ReusableInstance {
       Error.stackTraceLimit = limit;
     }
     const durationMs = performance.now() - start;
+    this.live.ran?.(durationMs);
     const out = host.endRun();
     const ending = endingOf(error);
     if (ending.kind === 'exit' || ending.kind === 'trap') this.since.failed = true;
@@ -365,7 +366,9 @@ export class ReusableInstance {
 
   /** Figures that must stay flat across runs (snapshot strategy). */
   stats() {
-    return { runs: this.runs, ...(this.live.snapshot?.stats() ?? { memoryPages: [], realMemoryBytes: [], glueEntries: 0 }) };
+    const stats = { runs: this.runs, ...(this.live.snapshot?.stats() ?? { memoryPages: [], realMemoryBytes: [], glueEntries: 0 }) };
+    // memoryTracking 'auto', where it can switch (src/backend/auto.ts).
+    return this.live.memoryMode ? { ...stats, memoryMode: this.live.memoryMode() } : stats;
   }
 
   /** The virtual file system as a tree (after the last run, before its reset). */

@@ -16,6 +16,9 @@ const keysMatch = <T extends z.ZodType>(record: T, test: RegExp, message: string
 const absolute = /^\//;
 const absoluteMessage = 'guest paths are absolute, e.g. "/data"';
 
+/** The memoryTracking option: the rewrite's two modes, or 'auto' (src/backend/auto.ts). */
+export const memoryTrackingOptions = [...memoryTrackings, 'auto'] as const;
+
 /** The boundsChecks option; 'real' and 'unchecked' both run the rewrite's bounds 'real' (rewrite/info.ts). */
 export const boundsCheckOptions = ['virtual', 'real', 'unchecked'] as const;
 export type BoundsCheckOption = (typeof boundsCheckOptions)[number];
@@ -91,9 +94,12 @@ export const createOptionsSchema = z.object({
    * write marks its 4 KiB chunk; the restore copies marked chunks back) or
    * 'scan' (writes are not marked; the restore compares all memory with the
    * snapshot). 'scan' suits large guests whose writes are many and scattered
-   * (e.g. CPython); see specs/speed.md. Both restore exactly.
+   * (e.g. CPython); see specs/speed.md. Both restore exactly. 'auto'
+   * (wasip1 commands on the native path) measures and switches at rewinds
+   * between marks and scan with real bounds, whichever runs the program
+   * faster (src/backend/auto.ts); elsewhere it is 'marks'.
    */
-  memoryTracking: z.enum(memoryTrackings).default('marks'),
+  memoryTracking: z.enum(memoryTrackingOptions).default('marks'),
   /**
    * 'virtual' (exact): loads and stores are checked against the memory size
    * the guest sees. 'real' (exact, faster): loads and stores are left to the
@@ -112,7 +118,7 @@ export const createOptionsSchema = z.object({
   .refine((o) => !o.snapshotFile || o.strategy === 'snapshot', { message: 'snapshotFile needs strategy "snapshot"', path: ['snapshotFile'] })
   .refine((o) => !o.afterRestore || o.strategy === 'snapshot', { message: 'afterRestore needs strategy "snapshot"', path: ['afterRestore'] })
   // Unchecked stores would mark chunks beyond the range the restore walks.
-  .refine((o) => o.boundsChecks === 'virtual' || o.memoryTracking === 'scan', { message: 'boundsChecks "real" and "unchecked" need memoryTracking "scan"', path: ['boundsChecks'] });
+  .refine((o) => o.boundsChecks === 'virtual' || o.memoryTracking === 'scan', { message: 'boundsChecks "real" and "unchecked" need memoryTracking "scan" ("auto" chooses its bounds checks itself)', path: ['boundsChecks'] });
 
 export type CreateOptions = z.input<typeof createOptionsSchema>;
 export type ResolvedOptions = z.output<typeof createOptionsSchema>;

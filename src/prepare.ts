@@ -43,14 +43,20 @@ export interface PrepareOptions {
   rewrite?: boolean;
   /** How rewritten modules check accesses and track writes (rewrite/info.ts). */
   mode?: MemoryMode;
+  /** memoryTracking 'auto': a native module is also rewritten with scan and real bounds (`NativePrepared.real`). */
+  auto?: boolean;
 }
+
+export interface Rewound { module: WebAssembly.Module; info: ModuleInfo }
 
 /** A wasip1 command run natively (src/preview1). */
 export interface NativePrepared {
   kind: 'preview1';
   hash: string;
   /** The rewritten module and what the rewriter learnt: what the snapshot strategy runs (null: not prepared, see `rewrite`). */
-  rewound: { module: WebAssembly.Module; info: ModuleInfo } | null;
+  rewound: Rewound | null;
+  /** memoryTracking 'auto': the module rewritten with scan and real bounds, the other mode it switches to (src/backend/auto.ts). */
+  real?: Rewound;
   /** The module as given: the fresh-instance baseline. */
   plain: WebAssembly.Module;
   /** wasi_snapshot_preview1 functions it imports. */
@@ -125,11 +131,16 @@ export async function prepare(input: string | Uint8Array, options: PrepareOption
 
 /** The options prepare() takes for an instance's resolved options. */
 export function prepareOptionsFor(o: Pick<ResolvedOptions, 'preview1' | 'strategy' | 'memoryTracking' | 'boundsChecks'>): PrepareOptions {
+  // 'auto' starts in the default mode (marks).
+  if (o.memoryTracking === 'auto') return { preview1: o.preview1, rewrite: o.strategy === 'snapshot', mode: DEFAULT_MEMORY_MODE, auto: true };
   return { preview1: o.preview1, rewrite: o.strategy === 'snapshot', mode: { tracking: o.memoryTracking, bounds: o.boundsChecks === 'virtual' ? 'virtual' : 'real' } };
 }
 
+/** The mode 'auto' switches to (src/backend/auto.ts). */
+const REAL_MODE: MemoryMode = Object.freeze({ tracking: 'scan', bounds: 'real' });
+
 /** What prepare() is asked for: the input, which preparation of it, and the memo key naming that preparation. */
-interface Request { bytes: Uint8Array; hash: string; native: boolean; rewrite: boolean; mode: MemoryMode; key: string }
+interface Request { bytes: Uint8Array; hash: string; native: boolean; rewrite: boolean; mode: MemoryMode; auto: boolean; key: string }
 
 async function request(input: string | Uint8Array, options: PrepareOptions): Promise<Request> {
   const bytes = await readInput(input);
@@ -138,15 +149,16 @@ async function request(input: string | Uint8Array, options: PrepareOptions): Pro
   // A native module is rewritten only for the snapshot strategy: the others run it as given.
   const rewrite = options.rewrite ?? true;
   const mode = options.mode ?? DEFAULT_MEMORY_MODE;
-  const key = `${hash}${native ? `-p1${rewrite ? '' : '-plain'}` : ''}${rewrite ? cacheSuffix(mode) : ''}`;
-  return { bytes, hash, native, rewrite, mode, key };
+  const auto = native && rewrite && options.auto === true;
+  const key = `${hash}${native ? `-p1${rewrite ? '' : '-plain'}` : ''}${rewrite ? cacheSuffix(mode) : ''}${auto ? '-auto' : ''}`;
+  return { bytes, hash, native, rewrite, mode, auto, key };
 }
 
-function prepareRequest({ bytes, hash, native, rewrite, mode, key }: Request): Promise<Prepared> {
+function prepareRequest({ bytes, hash, native, rewrite, mode, auto, key }: Request): Promise<Prepared> {
   if (!memo.has(key) && adopted.has(key)) memo.set(key, Promise.resolve(adopted.get(key)!));
   let p = memo.get(key);
   if (!p) {
-    p = native ? loadCore(bytes, hash, rewrite, mode) : load(bytes, hash, mode);
+    p = native ? loadCore(bytes, hash, rewrite, mode, auto) : load(bytes, hash, mode);
     memo.set(key, p);
     p.catch(() => memo.delete(key));
   }
@@ -162,11 +174,20 @@ export async function prepareComponent(input: string | Uint8Array): Promise<Comp
   return (await prepare(input, { preview1: 'adapter' })) as ComponentPrepared;
 }
 
-async function loadCore(bytes: Uint8Array, hash: string, rewrite: boolean, mode: MemoryMode): Promise<Prepared> {
+async function loadCore(bytes: Uint8Array, hash: string, rewrite: boolean, mode: MemoryMode, auto: boolean): Promise<Prepared> {
   const core = await inspectCore(bytes);
   if (core.role === 'reactor') return load(bytes, hash, mode); // reactors go through the adapter
   const prepared: NativePrepared = { kind: 'preview1', hash: `${hash}-p1`, rewound: null, plain: core.module, imports: core.imports, start: core.start, data: core.data };
   if (!rewrite) return prepared;
+  // Snapshot files name what they were made from (`hash`): a native instance's differ from the adapter's.
+  const [rewound, real] = await Promise.all([rewriteCore(bytes, hash, mode), auto ? rewriteCore(bytes, hash, REAL_MODE) : undefined]);
+  prepared.rewound = rewound;
+  if (real) prepared.real = real;
+  return prepared;
+}
+
+/** A native module rewritten for `mode`, from the cache or made and cached. */
+async function rewriteCore(bytes: Uint8Array, hash: string, mode: MemoryMode): Promise<Rewound> {
   const files = await cachedEntry(join(cacheDir(), `${hash}-p1${cacheSuffix(mode)}-${TOOLS}`), async (tmp) => {
     const rewritten = (await rewriteAll([['module.wasm', bytes]], mode)).get('module.wasm')!;
     await mkdir(tmp, { recursive: true });
@@ -174,9 +195,7 @@ async function loadCore(bytes: Uint8Array, hash: string, rewrite: boolean, mode:
     await writeFile(join(tmp, 'meta.json'), JSON.stringify({ format: CACHE_FORMAT, info: rewritten.info }));
   });
   const meta = JSON.parse(files.get('meta.json')!.toString('utf8')) as { info: ModuleInfo };
-  // Snapshot files name what they were made from (`hash`): a native instance's differ from the adapter's.
-  prepared.rewound = { module: compileModule(files.get('module.wasm')!), info: meta.info };
-  return prepared;
+  return { module: compileModule(files.get('module.wasm')!), info: meta.info };
 }
 
 /** Cache entries are only valid for the same format and tool versions. */

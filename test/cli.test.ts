@@ -36,7 +36,7 @@ describe('rewind run', () => {
     expect(rewind(['run', fixture('hello'), '--snapshot', file]).stderr).toMatch(/different component/);
   });
 
-  it('takes the memory modes; a snapshot file saved with marks loads into a scanning instance', () => {
+  it('takes the memory modes; a snapshot file saved with marks loads into a scanning instance and an auto one', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'rewind-cli-')), 'sieve.snap');
     expect(rewind(['run', fixture('sieve'), '--init', 'wizer.initialize', '--save-snapshot', file, '--', '100']).status).toBe(0);
     const scan = rewind(['run', fixture('sieve'), '--snapshot', file, '--times', '3', '--memory-tracking', 'scan', '--bounds-checks', 'real', '--', '1000']);
@@ -47,6 +47,8 @@ describe('rewind run', () => {
     expect(bad.stderr).toMatch(/INVALID_OPTIONS[\s\S]*boundsChecks "real" and "unchecked" need memoryTracking "scan"/);
     const unchecked = rewind(['run', fixture('sieve'), '--times', '2', '--memory-tracking', 'scan', '--bounds-checks', 'unchecked', '--', '1000']);
     expect(unchecked.stdout).toBe('primes below 1000: 168\n'.repeat(2));
+    const auto = rewind(['run', fixture('sieve'), '--snapshot', file, '--times', '3', '--memory-tracking', 'auto', '--', '1000']);
+    expect(auto.stdout).toBe('primes below 1000: 168\n'.repeat(3));
     expect(rewind(['run', fixture('hello'), '--memory-tracking', 'pages']).stderr).toMatch(/INVALID_OPTIONS[\s\S]*memoryTracking/);
   });
 
@@ -78,7 +80,7 @@ describe('rewind bench', () => {
     // A wasip1 module also gets the light fresh-instance baselines (node:wasi may be a skipped row).
     const light = [NODE_WASI_MODE, SHIM_MODE];
     expect(report.measurements.map((m) => m.mode).filter((m) => !light.includes(m))).toEqual([
-      'fresh jco instance per run (preview2-shim)', 'fresh instance per run (our host)',
+      'fresh jco instance per run (preview2-shim)', 'fresh instance per run (our host)', 'snapshot reuse, auto memory mode (wasi-rewind)',
       'snapshot reuse, scan + real bounds (wasi-rewind)', 'snapshot reuse, memory scan (wasi-rewind)', 'snapshot reuse (wasi-rewind)',
     ]);
     expect(report.measurements.map((m) => m.mode)).toContain(SHIM_MODE);

@@ -12,7 +12,7 @@ import { measureJco } from '../src/bench/jco-baseline.js';
 import type { BenchReport } from '../src/bench/report.js';
 import { NODE_WASI_MODE, SHIM_MODE } from '../src/bench/wasip1-baselines.js';
 import { BenchError } from '../src/index.js';
-import { REUSE_MODE, SCAN_MODE, SCAN_REAL_MODE } from '../src/bench/measure.js';
+import { AUTO_MODE, REUSE_MODE, SCAN_MODE, SCAN_REAL_MODE } from '../src/bench/measure.js';
 import { fixture } from './helpers.js';
 
 const bin = new URL('../bin/rewind.js', import.meta.url).pathname;
@@ -27,7 +27,7 @@ describe('rewind bench', () => {
     // A wasip1 module also gets the light fresh-instance baselines (node:wasi may be a skipped row).
     const light = [NODE_WASI_MODE, SHIM_MODE];
     expect(report.measurements.map((m) => m.mode).filter((m) => !light.includes(m))).toEqual([
-      report.baselineMode, 'fresh instance per run (our host)', SCAN_REAL_MODE, SCAN_MODE, REUSE_MODE,
+      report.baselineMode, 'fresh instance per run (our host)', AUTO_MODE, SCAN_REAL_MODE, SCAN_MODE, REUSE_MODE,
     ]);
     expect(report.measurements.map((m) => m.mode)).toContain(SHIM_MODE);
     for (const m of report.measurements) expect(m.runs).toBeGreaterThan(0);
@@ -41,7 +41,10 @@ describe('rewind bench', () => {
     const report = JSON.parse(readFileSync(json, 'utf8')) as BenchReport;
     expect(report.measurements.map((m) => m.mode)).toEqual(expect.arrayContaining([SCAN_MODE, REUSE_MODE]));
     expect(report.measurements.map((m) => m.mode)).not.toContain(SCAN_REAL_MODE);
-    expect(report.skipped).toEqual([{ program: 'hello-component.wasm', mode: SCAN_REAL_MODE, reason: expect.stringMatching(/is for wasip1 commands on the native preview1 path/) }]);
+    expect(report.skipped).toEqual([
+      { program: 'hello-component.wasm', mode: SCAN_REAL_MODE, reason: expect.stringMatching(/is for wasip1 commands on the native preview1 path/) },
+      { program: 'hello-component.wasm', mode: AUTO_MODE, reason: expect.stringMatching(/switches modes on the native preview1 path only/) },
+    ]);
     expect(r.stdout).toContain(`not measured: hello-component.wasm under ${SCAN_REAL_MODE}`);
   });
 

@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ReusableInstance, type CreateOptions } from '../src/index.js';
 import { observed } from './helpers.js';
+import { AUTO, switching } from './support/switching.js';
 
 const SUITE = join(import.meta.dirname, 'wasi-testsuite');
 const REUSED_RUNS = 5;
@@ -18,13 +19,16 @@ const REUSED_RUNS = 5;
 /**
  * How a wasip1 module is run: natively (the default), natively with the
  * comparing restore (memoryTracking 'scan'), that with the engine's bounds
- * checks (boundsChecks 'real'), or through jco's preview1 command adapter.
+ * checks (boundsChecks 'real'), switching between marks and the last at
+ * every rewind (memoryTracking 'auto' on a fixed pattern, support/switching.ts),
+ * or through jco's preview1 command adapter.
  */
-type Preview1Path = 'native' | 'native, memory scan' | 'native, scan + real bounds' | 'adapter';
+type Preview1Path = 'native' | 'native, memory scan' | 'native, scan + real bounds' | 'native, auto (switching)' | 'adapter';
 const PATHS: Record<Preview1Path, CreateOptions> = {
   native: { preview1: 'native' },
   'native, memory scan': { preview1: 'native', memoryTracking: 'scan' },
   'native, scan + real bounds': { preview1: 'native', memoryTracking: 'scan', boundsChecks: 'real' },
+  'native, auto (switching)': { preview1: 'native', ...AUTO },
   adapter: { preview1: 'adapter' },
 };
 
@@ -38,6 +42,7 @@ const EXPECTED_FAILURES: Record<Preview1Path, Record<string, Expected>> = {
   native: {},
   'native, memory scan': {},
   'native, scan + real bounds': {},
+  'native, auto (switching)': {},
   adapter: {
     'assemblyscript/proc_exit-failure': { reason: 'the adapter imports only the result-typed exit: exit(33) becomes 1' },
     'assemblyscript/args_get-multiple-arguments': {
@@ -122,7 +127,7 @@ for (const path of Object.keys(PATHS) as Preview1Path[]) {
         if (known) expect(problems, `${c.id} is listed as an expected failure (${known.reason}) but passes: update the table`).not.toEqual([]);
         else expect(problems, `stderr: ${fresh.stderr.slice(0, 2000)}`).toEqual([]);
 
-        const reused = await ReusableInstance.create(c.wasm, { ...create, verifyRestore: true });
+        const reused = await switching(() => ReusableInstance.create(c.wasm, { ...create, verifyRestore: true }));
         const differences: string[] = [];
         for (let k = 0; k < REUSED_RUNS; k++) {
           const r = observed(await reused.run({ args }));

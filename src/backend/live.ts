@@ -19,11 +19,18 @@ export interface Live {
   beginRun?: () => void;
   snapshot?: StateSnapshot;
   /**
-   * boundsChecks 'real' (src/backend/renew.ts): called after the host's reset,
-   * instead of the snapshot's restore; a fresh instance's Live rewound to the
-   * snapshot when a run outgrew the snapshot's memory, else null (restore).
+   * Called after the host's reset instead of the snapshot's restore, when the
+   * backend may replace the instance: boundsChecks 'real' after a run that
+   * outgrew the snapshot's memory (src/backend/renew.ts), memoryTracking
+   * 'auto' when it switches mode (src/backend/auto.ts). Returns the Live the
+   * next run uses (this one, restored, or a fresh instance rewound to the
+   * snapshot) and the chunks written.
    */
-  renew?: () => { live: Live; chunks: number } | null;
+  rewind?: () => { live: Live; chunks: number };
+  /** Told the guest time of each run or call (memoryTracking 'auto' measures its modes). */
+  ran?: (ms: number) => void;
+  /** memoryTracking 'auto': the mode the instance runs in, and how often it switched. */
+  memoryMode?: () => { mode: 'marks' | 'scan+real'; switches: number };
   guestReset?: () => unknown;
   /** The afterRestore export, called before each run once the run's host state is set. */
   afterRestore?: () => void;

@@ -8,12 +8,13 @@ import { CoreLinker } from '../core/linker.js';
 import { InstantiationError, InvalidOptionsError, RewindError } from '../errors.js';
 import type { GlueBindings } from '../glue/patch.js';
 import { afterRestoreHook, runInit } from '../post-init.js';
-import { CACHE_FORMAT, type NativePrepared } from '../prepare.js';
+import { CACHE_FORMAT, type NativePrepared, type Rewound } from '../prepare.js';
 import { Preview1 } from '../preview1/index.js';
 import { applySnapshot } from '../snapshot-file/snapshot-file.js';
 import { StateSnapshot } from '../state-snapshot.js';
 import { WasiHost } from '../../shims/host.js';
 import { initProbe, type BackendInput, type Live } from './live.js';
+import { autoRewind, type Renew } from './auto.js';
 import { realBoundsRefusal } from './renew.js';
 import type { ResolvedOptions } from '../options.js';
 
@@ -40,7 +41,9 @@ export function instantiateNative(prepared: NativePrepared, input: BackendInput)
     const why = realBoundsRefusal(prepared, options);
     if (why) throw new InvalidOptionsError('boundsChecks', [why]);
   }
-  const { linker, exports } = link(prepared, p1, limitPages);
+  const started = performance.now();
+  const { linker, exports } = link(prepared.rewound, p1, limitPages);
+  const instantiateMs = performance.now() - started;
   const live: Live = { host, run: runOf(exports), exports: new Map(), beginRun: () => p1.beginRun(), initOutput: null, warnings: [] };
   live.parts = { componentHash: prepared.hash, cacheFormat: CACHE_FORMAT, linker, bindings: NO_GLUE, host };
   if (snapshotBytes) {
@@ -55,32 +58,40 @@ export function instantiateNative(prepared: NativePrepared, input: BackendInput)
   live.warnings = probe?.warnings(options) ?? [];
   live.afterRestore = afterRestoreHook(options, linker, host, NO_GLUE);
   live.snapshot = new StateSnapshot(linker, NO_GLUE, host);
-  if (realBounds) live.renew = renewal(live, prepared, p1, limitPages, options);
+  const renew: Renew = (old, rewound) => renewed(old, rewound, prepared, p1, limitPages, options);
+  if (realBounds) realRewind(live, prepared.rewound, renew);
+  // 'auto' switches by renewing too: where that is refused, it stays in marks.
+  else if (options.memoryTracking === 'auto' && prepared.real && !realBoundsRefusal(prepared, options)) autoRewind(live, { marks: prepared.rewound, real: prepared.real }, renew, instantiateMs);
   return live;
 }
 
 /**
  * boundsChecks 'real' (src/backend/renew.ts): after a run that left the
- * memory larger than the snapshot's, the Live of a fresh instance rewound to
- * the snapshot, sharing `old`'s host; else null.
+ * memory larger than the snapshot's, a fresh instance rewound to the
+ * snapshot; else the snapshot's restore.
  */
-function renewal(old: Live, prepared: NativePrepared, p1: Preview1, limitPages: number | undefined, options: ResolvedOptions): NonNullable<Live['renew']> {
-  return () => {
-    if (!old.parts!.linker.memories.some((m) => m.outgrown)) return null;
-    const { linker, exports } = link(prepared, p1, limitPages, old.parts!.linker.memories.map((m) => m.mapMemory));
-    const { snapshot, chunks } = old.snapshot!.renewOn(linker, [prepared.data]);
-    const live: Live = {
-      ...old, run: runOf(exports), snapshot, parts: { ...old.parts!, linker },
-      afterRestore: afterRestoreHook(options, linker, old.host, NO_GLUE),
-    };
-    live.renew = renewal(live, prepared, p1, limitPages, options);
-    return { live, chunks };
+function realRewind(live: Live, rewound: Rewound, renew: Renew): void {
+  live.rewind = () => {
+    if (!live.parts!.linker.memories.some((m) => m.outgrown)) return { live, chunks: live.snapshot!.restore() };
+    const next = renew(live, rewound);
+    realRewind(next.live, rewound, renew);
+    return next;
   };
 }
 
-/** The rewritten module instantiated with its memory tracked and bound to the preview1 layer. */
-function link(prepared: NativePrepared, p1: Preview1, limitPages: number | undefined, maps?: WebAssembly.Memory[]) {
-  const { module, info } = prepared.rewound!;
+/** `old`'s successor: a fresh instance of `rewound` rewound to `old`'s snapshot, sharing its host. */
+function renewed(old: Live, rewound: Rewound, prepared: NativePrepared, p1: Preview1, limitPages: number | undefined, options: ResolvedOptions): { live: Live; chunks: number } {
+  const { linker, exports } = link(rewound, p1, limitPages, old.parts!.linker.memories.map((m) => m.mapMemory));
+  const { snapshot, chunks } = old.snapshot!.renewOn(linker, [prepared.data]);
+  const live: Live = {
+    ...old, run: runOf(exports), snapshot, parts: { ...old.parts!, linker },
+    afterRestore: afterRestoreHook(options, linker, old.host, NO_GLUE),
+  };
+  return { live, chunks };
+}
+
+/** A rewritten module instantiated with its memory tracked and bound to the preview1 layer. */
+function link({ module, info }: Rewound, p1: Preview1, limitPages: number | undefined, maps?: WebAssembly.Memory[]) {
   const linker = new CoreLinker(new Map([[module, info]]), limitPages, maps);
   const exports = instantiate(() => linker.instantiateCore(module, p1.imports, true).exports);
   const memory = linker.memories[0];

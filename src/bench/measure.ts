@@ -26,6 +26,7 @@ export interface Workload {
 export const REUSE_MODE = 'snapshot reuse (wasi-rewind)';
 export const SCAN_MODE = 'snapshot reuse, memory scan (wasi-rewind)';
 export const SCAN_REAL_MODE = 'snapshot reuse, scan + real bounds (wasi-rewind)';
+export const AUTO_MODE = 'snapshot reuse, auto memory mode (wasi-rewind)';
 
 /** Each mode's strategy and the options it adds to the workload's. */
 export const MODES: Record<string, { strategy: Strategy; options?: CreateOptions }> = {
@@ -33,6 +34,7 @@ export const MODES: Record<string, { strategy: Strategy; options?: CreateOptions
   [REUSE_MODE]: { strategy: 'snapshot' },
   [SCAN_MODE]: { strategy: 'snapshot', options: { memoryTracking: 'scan' } },
   [SCAN_REAL_MODE]: { strategy: 'snapshot', options: { memoryTracking: 'scan', boundsChecks: 'real' } },
+  [AUTO_MODE]: { strategy: 'snapshot', options: { memoryTracking: 'auto' } },
 };
 
 /** The reused modes, which the comparison tables set against every fresh host. */

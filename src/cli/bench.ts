@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import type { z } from 'zod';
 import { JCO_MODE, measureJco } from '../bench/jco-baseline.js';
 import { measureBreakdown, type Breakdown } from '../bench/breakdown.js';
-import { MODES, REUSE_MODES, measure, type Measurement, type Workload } from '../bench/measure.js';
+import { AUTO_MODE, MODES, REUSE_MODES, measure, type Measurement, type Workload } from '../bench/measure.js';
 import { isCoreModule, measureBrowserShim, measureNodeWasi, type BaselineResult, type Skipped } from '../bench/wasip1-baselines.js';
 import { htmlReport, textTable, type BenchReport } from '../bench/report.js';
 import { strategiesCommand } from '../bench/strategies.js';
@@ -31,6 +31,9 @@ export async function benchCommand(flags: z.output<typeof benchFlags>): Promise<
   return 0;
 }
 
+/** memoryTracking 'auto' switches only where the instance can be replaced: a component runs it as the default mode. */
+const AUTO_ELSEWHERE = 'memoryTracking "auto" switches modes on the native preview1 path only; a component runs in the default marks mode (measured above)';
+
 /**
  * Measures every workload in every mode; fresh modes get fewer runs (they
  * are ~100x slower). A wasip1 module is also run under the lightest fresh
@@ -48,6 +51,10 @@ export async function runBench(workloads: Workload[], runs: number, freshRuns = 
     const fresh = Object.keys(MODES).filter((m) => !REUSE_MODES.includes(m));
     const ours: Measurement[] = [];
     for (const mode of REUSE_MODES) {
+      if (mode === AUTO_MODE && !core) {
+        skipped.push({ program: w.program, mode, reason: AUTO_ELSEWHERE });
+        continue;
+      }
       try {
         ours.push(await measure(w, mode, runs));
       } catch (e) {

@@ -1,7 +1,6 @@
 // CLI flag schemas (zod) shared by the subcommands.
 import { z } from 'zod';
-import { boundsCheckOptions, strategies } from '../options.js';
-import { memoryTrackings } from '../rewrite/info.js';
+import { boundsCheckOptions, memoryTrackingOptions, strategies } from '../options.js';
 import { parsePolicy, type ResetPolicy } from '../reactor/policy.js';
 
 /** `--reset`: a reset policy (src/reactor/policy.ts) as always, never, on-trap, every=N (also every:N). */
@@ -43,7 +42,7 @@ export const runFlags = z.object({
   /** A core export to call before every run, after the restore. */
   afterRestore: z.string().min(1).optional(),
   /** CreateOptions.memoryTracking and boundsChecks (src/options.ts). */
-  memoryTracking: z.enum(memoryTrackings).optional(),
+  memoryTracking: z.enum(memoryTrackingOptions).optional(),
   boundsChecks: z.enum(boundsCheckOptions).optional(),
   args: z.array(z.string()).default([]),
 }).strict();
@@ -76,7 +75,7 @@ export const serveFlags = z.object({
   maxHeader: count('--max-header', 1 << 20).optional(),
   /** wasi:http components: when the instance is rewound (always, never, on-trap, every=N). */
   reset: resetFlag.optional(),
-  memoryTracking: z.enum(memoryTrackings).optional(),
+  memoryTracking: z.enum(memoryTrackingOptions).optional(),
   boundsChecks: z.enum(boundsCheckOptions).optional(),
   /** wasi:http components: authorities outgoing requests may reach. */
   allowOutgoing: z.array(z.string()).default([]),

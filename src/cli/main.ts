@@ -11,7 +11,7 @@ import { inspectCommand, inspectFlags } from './inspect.js';
 
 const USAGE = `usage:
   rewind run <component|module> [--dir HOST::GUEST]... [--env K=V]... [--times N]
-             [--strategy snapshot|reinstantiate|none|guest] [--memory-tracking marks|scan] [--bounds-checks virtual|real|unchecked]
+             [--strategy snapshot|reinstantiate|none|guest] [--memory-tracking marks|scan|auto] [--bounds-checks virtual|real|unchecked]
              [--snapshot FILE] [--save-snapshot FILE] [--snapshot-key-file FILE] [--init EXPORT] [--after-restore EXPORT] [-- args...]
   rewind call <component> <export> [json args...] [--reset always|never|on-trap|every=N] [--times N]
              [--strategy snapshot|reinstantiate|none] [--dir HOST::GUEST]... [--env K=V]...
@@ -22,7 +22,7 @@ const USAGE = `usage:
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
              [--queue-timeout MS] [--max-body BYTES] [--max-header BYTES] [--strategy snapshot|reinstantiate]
              [--dir HOST::GUEST]... [--reset always|never|on-trap|every=N] [--allow-outgoing HOST[:PORT]]...
-             [--memory-tracking marks|scan] [--bounds-checks virtual|real|unchecked]`;
+             [--memory-tracking marks|scan|auto] [--bounds-checks virtual|real|unchecked]`;
 
 /** Exit code for a failure that is not the user's or the guest's (a bug in wasi-rewind). */
 const INTERNAL = 70;

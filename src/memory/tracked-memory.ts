@@ -188,6 +188,11 @@ export class TrackedMemory {
     return this.memory!.buffer.byteLength > this.image.pages * PAGE;
   }
 
+  /** The guest grew the memory since the last restore (memoryTracking 'auto' weighs renewals by it). */
+  get grown(): boolean {
+    return this.vpages.value > this.image.pages;
+  }
+
   /**
    * Takes `from`'s snapshot as this fresh memory's and rewinds to it.
    * `written`: the byte ranges the instantiation wrote (its data segments),
@@ -197,7 +202,8 @@ export class TrackedMemory {
    */
   adopt(from: TrackedMemory, written: readonly (readonly [number, number])[] | null): number {
     this.image = from.image;
-    from.clearHostMarks(); // its map may be this one's
+    // Its map may be this one's: every mark goes, the guest's too (a switch from marks, see src/backend/auto.ts).
+    from.clearMarks(from.vpages.value);
     this.resize(this.image.pages);
     const bytes = this.bytes();
     return written ? this.image.loadFresh(bytes, written) : this.image.rewindDiffering(bytes, this.image.pages * CHUNKS_PER_PAGE);

@@ -10,8 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { RewindError, TimeoutError } from '../errors.js';
-import { boundsCheckOptions, strategies, validate } from '../options.js';
-import { memoryTrackings } from '../rewrite/info.js';
+import { boundsCheckOptions, memoryTrackingOptions, strategies, validate } from '../options.js';
 import { QueueFullError, QueueTimeoutError, RewindPool } from '../pool/pool.js';
 import { httpOptionsSchema } from '../../shims/http/options.js';
 import { CgiOutputError, cgiEnv, parseCgiOutput } from './cgi.js';
@@ -28,7 +27,7 @@ const serveOptionsSchema = z.object({
   workers: z.number().int().positive().max(256).default(2),
   strategy: z.enum(strategies).default('snapshot'),
   /** The instances' memory modes (CreateOptions.memoryTracking and boundsChecks). */
-  memoryTracking: z.enum(memoryTrackings).default('marks'),
+  memoryTracking: z.enum(memoryTrackingOptions).default('marks'),
   boundsChecks: z.enum(boundsCheckOptions).default('virtual'),
   /** Execution time limit of one run. */
   timeoutMs: z.number().int().positive().default(10_000),

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { ReusableInstance, type CreateOptions, type RunOptions, type RunResult } from '../../src/index.js';
+import { AUTO, switching } from './switching.js';
 
 export const build = (name: string) => join(import.meta.dirname, '..', 'fixtures', 'build', `${name}.wasm`);
 export const OPS = build('hostile-ops');
@@ -32,9 +33,11 @@ export async function startBytes(): Promise<number> {
 /**
  * The exact memory modes: writes marked (the default); unmarked with a
  * scanning restore; and that with the engine's bounds checks, the memory
- * kept at the guest's size by a fresh instance after a run that grew it.
+ * kept at the guest's size by a fresh instance after a run that grew it;
+ * 'auto', switching between marks and the last at every kind of transition
+ * (support/switching.ts).
  */
-export const EXACT_MODES: CreateOptions[] = [{}, { memoryTracking: 'scan' }, { memoryTracking: 'scan', boundsChecks: 'real' }];
+export const EXACT_MODES: CreateOptions[] = [{}, { memoryTracking: 'scan' }, { memoryTracking: 'scan', boundsChecks: 'real' }, AUTO];
 
 /**
  * Runs the sequence on fresh instances (strategy `reinstantiate`) and, for
@@ -46,7 +49,7 @@ export async function sameAsFresh(file: string, runs: RunOptions[], modes: Creat
   const results = [];
   for (const run of runs) results.push(observed(await fresh.run(run)));
   for (const options of modes) {
-    const reused = await ReusableInstance.create(file, { ...options, verifyRestore: true });
+    const reused = await switching(() => ReusableInstance.create(file, { ...options, verifyRestore: true }));
     for (const [i, run] of runs.entries()) {
       expect(observed(await reused.run(run)), `run ${i} (${JSON.stringify(options)})`).toEqual(results[i]);
     }
