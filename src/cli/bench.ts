@@ -31,7 +31,7 @@ export async function benchCommand(flags: z.output<typeof benchFlags>): Promise<
   return 0;
 }
 
-/** memoryTracking 'auto' switches only where the instance can be replaced: a component runs it as the default mode. */
+/** memoryTracking 'auto' switches only where the instance can be replaced: a component (the adapter path included) runs it as the default mode. */
 const AUTO_ELSEWHERE = 'memoryTracking "auto" switches modes on the native preview1 path only; a component runs in the default marks mode (measured above)';
 
 /**
@@ -51,7 +51,7 @@ export async function runBench(workloads: Workload[], runs: number, freshRuns = 
     const fresh = Object.keys(MODES).filter((m) => !REUSE_MODES.includes(m));
     const ours: Measurement[] = [];
     for (const mode of REUSE_MODES) {
-      if (mode === AUTO_MODE && !core) {
+      if (mode === AUTO_MODE && !(core && w.options?.preview1 !== 'adapter')) {
         skipped.push({ program: w.program, mode, reason: AUTO_ELSEWHERE });
         continue;
       }
