@@ -7,9 +7,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionsError, ReusableInstance, RewindPool, type CreateOptions, type RunOptions } from '../src/index.js';
+import { InvalidOptionsError, ReusableInstance, RewindPool, type CreateOptions } from '../src/index.js';
 import { ModeChooser, type Variant } from '../src/backend/mode-chooser.js';
-import { differential, fixture, freshInitialised, type Fixture } from './helpers.js';
+import { differential, fixture, freshInitialised } from './helpers.js';
+import { COMPONENTS, MODE_CORPUS } from './support/mode-corpus.js';
 import { build, observed, sameAsFresh } from './support/hostile-ops.js';
 import { AUTO, PATTERN, switching } from './support/switching.js';
 
@@ -108,19 +109,9 @@ describe('the chooser, on simulated programs', () => {
 
 const SWITCHING = { ...AUTO, verifyRestore: true };
 
-/** wasip1 commands; components and the adapter path stay in marks under 'auto' (checked below). */
-const corpus: [Fixture, CreateOptions, RunOptions[]][] = [
-  ['hello', {}, [{}]],
-  ['grow', {}, [{ args: ['0'] }, { args: ['12'] }, { args: ['3'] }]],
-  ['files', { dirs: { '/data': { 'seed.txt': 'seed' } } }, [{ args: ['a.txt', 'one'] }, { args: ['seed.txt', '+more'] }]],
-  ['faults', {}, [{ args: ['none'] }, { args: ['oob'] }, { args: ['stack'] }, { args: ['unreachable'] }]],
-  ['secret', { dirs: { '/data': {} } }, [{ args: ['plant', 'abc123'] }, { args: ['scan', 'abc123'] }]],
-  ['sieve', { init: 'wizer.initialize' }, [{ args: ['10'] }, { args: ['100000'] }]],
-  ['cgi', {}, [{ env: { REQUEST_METHOD: 'GET', PATH_INFO: '/a' } }, { stdin: 'body', env: { REQUEST_METHOD: 'POST', PATH_INFO: '/b' } }]],
-];
-
 describe('auto, switching at every kind of transition: reused runs equal fresh runs', () => {
-  it.each(corpus)('%s', async (name, options, inputs) => {
+  // Components stay in marks under 'auto' (checked below).
+  it.each(MODE_CORPUS.filter(([name]) => !COMPONENTS.has(name)))('%s', async (name, options, inputs) => {
     await switching(() => differential(fixture(name), { ...options, ...SWITCHING }, inputs, 28, options.init ? freshInitialised : undefined));
   });
 

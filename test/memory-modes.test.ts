@@ -10,35 +10,22 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionsError, ReusableInstance, type CreateOptions, type RunOptions } from '../src/index.js';
+import { InvalidOptionsError, ReusableInstance, type CreateOptions } from '../src/index.js';
 import { MemoryImage, hashMemory } from '../src/memory/image.js';
 import { CHUNK, PAGE } from '../src/rewrite/info.js';
 import { activeData } from '../src/rewrite/sections.js';
-import { assembled, differential, fixture, freshInitialised, prng, WASIP1_PROLOGUE, type Fixture } from './helpers.js';
+import { assembled, differential, fixture, freshInitialised, prng, WASIP1_PROLOGUE } from './helpers.js';
 import { build, observed, sameAsFresh } from './support/hostile-ops.js';
+import { COMPONENTS, MODE_CORPUS } from './support/mode-corpus.js';
 
 const SCAN: CreateOptions = { memoryTracking: 'scan', verifyRestore: true };
 const SCAN_REAL: CreateOptions = { ...SCAN, boundsChecks: 'real' };
 const UNCHECKED: CreateOptions = { ...SCAN, boundsChecks: 'unchecked' };
-/** Components run on jco's glue, whose instance cannot be replaced: 'real' is for wasip1 commands. */
-const COMPONENTS = new Set<Fixture>(['js-wordfreq', 'hello-component']);
 const MEM = build('hostile-mem');
-
-const corpus: [Fixture, CreateOptions, RunOptions[]][] = [
-  ['hello', {}, [{}]],
-  ['grow', {}, [{ args: ['0'] }, { args: ['12'] }, { args: ['3'] }]],
-  ['files', { dirs: { '/data': { 'seed.txt': 'seed' } } }, [{ args: ['a.txt', 'one'] }, { args: ['seed.txt', '+more'] }]],
-  ['faults', {}, [{ args: ['none'] }, { args: ['oob'] }, { args: ['stack'] }, { args: ['unreachable'] }]],
-  ['secret', { dirs: { '/data': {} } }, [{ args: ['plant', 'abc123'] }, { args: ['scan', 'abc123'] }]],
-  ['sieve', { init: 'wizer.initialize' }, [{ args: ['10'] }, { args: ['100000'] }]],
-  ['cgi', {}, [{ env: { REQUEST_METHOD: 'GET', PATH_INFO: '/a' } }, { stdin: 'body', env: { REQUEST_METHOD: 'POST', PATH_INFO: '/b' } }]],
-  ['js-wordfreq', {}, [{ stdin: 'a b a' }, { stdin: 'the cat and the hat' }]],
-  ['hello-component', {}, [{}]],
-];
 
 describe.each([['scan', SCAN], ['scan with real bounds', SCAN_REAL], ['scan with unchecked bounds', UNCHECKED]] as const)('memory %s: reused runs equal fresh runs', (_, mode) => {
   const real = mode === SCAN_REAL;
-  it.each(corpus.filter(([name]) => !(real && COMPONENTS.has(name))))('%s', async (name, options, inputs) => {
+  it.each(MODE_CORPUS.filter(([name]) => !(real && COMPONENTS.has(name))))('%s', async (name, options, inputs) => {
     await differential(fixture(name), { ...options, ...mode }, inputs, 24, options.init ? freshInitialised : undefined);
   });
 
