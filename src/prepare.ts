@@ -43,7 +43,7 @@ export interface PrepareOptions {
   rewrite?: boolean;
   /** How rewritten modules check accesses and track writes (rewrite/info.ts). */
   mode?: MemoryMode;
-  /** memoryTracking 'auto': a native module is also rewritten with scan and real bounds (`NativePrepared.real`). */
+  /** memoryTracking 'auto': a native module is also rewritten for the other modes it may switch to (`NativePrepared.others`). */
   auto?: boolean;
 }
 
@@ -55,8 +55,8 @@ export interface NativePrepared {
   hash: string;
   /** The rewritten module and what the rewriter learnt: what the snapshot strategy runs (null: not prepared, see `rewrite`). */
   rewound: Rewound | null;
-  /** memoryTracking 'auto': the module rewritten with scan and real bounds, the other mode it switches to (src/backend/auto.ts). */
-  real?: Rewound;
+  /** memoryTracking 'auto': the module rewritten for the modes it may switch to besides marks (src/backend/auto.ts). */
+  others?: { scan: Rewound; real: Rewound };
   /** The module as given: the fresh-instance baseline. */
   plain: WebAssembly.Module;
   /** wasi_snapshot_preview1 functions it imports. */
@@ -136,7 +136,8 @@ export function prepareOptionsFor(o: Pick<ResolvedOptions, 'preview1' | 'strateg
   return { preview1: o.preview1, rewrite: o.strategy === 'snapshot', mode: { tracking: o.memoryTracking, bounds: o.boundsChecks === 'virtual' ? 'virtual' : 'real' } };
 }
 
-/** The mode 'auto' switches to (src/backend/auto.ts). */
+/** The modes 'auto' may switch to besides marks (src/backend/auto.ts). */
+const SCAN_MODE: MemoryMode = Object.freeze({ tracking: 'scan', bounds: 'virtual' });
 const REAL_MODE: MemoryMode = Object.freeze({ tracking: 'scan', bounds: 'real' });
 
 /** What prepare() is asked for: the input, which preparation of it, and the memo key naming that preparation. */
@@ -180,9 +181,9 @@ async function loadCore(bytes: Uint8Array, hash: string, rewrite: boolean, mode:
   const prepared: NativePrepared = { kind: 'preview1', hash: `${hash}-p1`, rewound: null, plain: core.module, imports: core.imports, start: core.start, data: core.data };
   if (!rewrite) return prepared;
   // Snapshot files name what they were made from (`hash`): a native instance's differ from the adapter's.
-  const [rewound, real] = await Promise.all([rewriteCore(bytes, hash, mode), auto ? rewriteCore(bytes, hash, REAL_MODE) : undefined]);
-  prepared.rewound = rewound;
-  if (real) prepared.real = real;
+  const [rewound, scan, real] = await Promise.all([mode, ...(auto ? [SCAN_MODE, REAL_MODE] : [])].map((m) => rewriteCore(bytes, hash, m)));
+  prepared.rewound = rewound!;
+  if (scan && real) prepared.others = { scan, real };
   return prepared;
 }
 

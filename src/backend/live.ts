@@ -30,7 +30,7 @@ export interface Live {
   /** Told the guest time of each run or call (memoryTracking 'auto' measures its modes). */
   ran?: (ms: number) => void;
   /** memoryTracking 'auto': the mode the instance runs in, and how often it switched. */
-  memoryMode?: () => { mode: 'marks' | 'scan+real'; switches: number };
+  memoryMode?: () => { mode: 'marks' | 'scan' | 'scan+real'; switches: number };
   guestReset?: () => unknown;
   /** The afterRestore export, called before each run once the run's host state is set. */
   afterRestore?: () => void;

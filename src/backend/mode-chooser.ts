@@ -1,29 +1,32 @@
-// memoryTracking 'auto': which of two exact memory modes the next runs use.
-// Both restore exactly, so the choice changes only speed, and only time can
-// tell which is faster for a program: marks cost per store (unknowable
-// without running the other mode), scan + real bounds cost a compare of the
-// whole memory per rewind and a fresh instance after every run that grew the
-// memory. So the chooser measures:
+// memoryTracking 'auto': which of three exact memory modes the next runs use.
+// All restore exactly, so the choice changes only speed, and only time can
+// tell which is fastest for a program: marks cost per store (unknowable
+// without running another mode), scan costs a compare of the memory per
+// rewind, and scan with real bounds saves every access's check but needs a
+// fresh instance after every run that grew the memory. So the chooser
+// measures:
 //  - a cycle is the runs between two rewinds plus the rewind after them; a
 //    sample is the mean cycle time of a batch of cycles lasting at least
 //    BATCH_MS (one cycle of a long run, hundreds of a short one), so a GC
 //    pause or a cold cache moves one sample, not the choice;
-//  - the incumbent mode's last samples are set against a probe of the other
+//  - the incumbent mode's last samples are set against a probe of another
 //    mode, and the probe's mode stays if its median is clearly lower; a
 //    probe goes on while its samples still fall (a module V8 has not yet
 //    optimised: the other mode's code runs only in probes);
 //  - after a switch the first batch is not a sample (new instance: page
 //    faults, code not yet optimised); a switch's own rewind belongs to
-//    neither mode;
+//    no mode;
 //  - probes cost time when they lose (two fresh instances, and cycles in the
-//    slower mode), so they are spaced: the next probe waits until the last
-//    one's cost is at most a twentieth of the incumbent's time since, and
-//    every lost probe doubles that wait (a won probe resets it);
+//    slower mode), so they are spaced, per mode: a mode's next probe waits
+//    until its last probe's cost is at most a twentieth of the incumbent's
+//    time since, and every lost probe doubles that wait (a new incumbent
+//    resets them all);
 //  - 'real' renews after every cycle that grew the memory: while the cycles
 //    grow it and one renewal costs more than an incumbent cycle, 'real'
 //    cannot win and is not probed (pandoc: marks win).
 
-export type Variant = 'marks' | 'real';
+export const variants = ['marks', 'scan', 'real'] as const;
+export type Variant = (typeof variants)[number];
 
 /** Samples compared per mode (medians). */
 const SAMPLES = 3;
@@ -39,7 +42,7 @@ const MARGIN = 0.9;
 const HOPELESS = 3;
 /** Longest probe, in samples (while its samples still fall, see probeVerdict). */
 const MAX_PROBE_SAMPLES = 12;
-/** Share of the incumbent's time since the last probe that a probe may cost (divided by the backoff). */
+/** Share of the incumbent's time since a mode's last probe that its next probe may cost (divided by the backoff). */
 const PROBE_BUDGET = 0.05;
 
 const median = (xs: readonly number[]) => {
@@ -47,7 +50,17 @@ const median = (xs: readonly number[]) => {
   return s[s.length >> 1]!;
 };
 
-const other = (v: Variant): Variant => (v === 'marks' ? 'real' : 'marks');
+/** A mode other than the incumbent: when it may be probed next. */
+interface Candidate {
+  /** Incumbent samples and time since its last probe. */
+  since: { samples: number; ms: number };
+  /** Doubled by every lost probe. */
+  backoff: number;
+  /** What its last probe cost (null: none made yet). */
+  probeMs: number | null;
+}
+
+const candidate = (): Candidate => ({ since: { samples: 0, ms: 0 }, backoff: 1, probeMs: null });
 
 export class ModeChooser {
   /** The mode the runs since the last rewind used. */
@@ -55,16 +68,13 @@ export class ModeChooser {
   /** Rewinds that switched mode. */
   switches = 0;
   private incumbent: Variant = 'marks';
-  private readonly samples: Record<Variant, number[]> = { marks: [], real: [] };
+  private readonly samples: Record<Variant, number[]> = { marks: [], scan: [], real: [] };
+  private candidates: Record<Variant, Candidate> = { marks: candidate(), scan: candidate(), real: candidate() };
   /** Guest time of the runs since the last rewind. */
   private runMs = 0;
   /** The batch under way: cycles and their time; `discard`: the first batch after a switch. */
   private batch = { cycles: 0, ms: 0, discard: false };
-  /** Incumbent samples and time since the last probe ended; the spacing factor, doubled by every lost probe. */
-  private since = { samples: 0, ms: 0 };
-  private backoff = 1;
-  /** What the last probe cost (null: none made yet); `probeCost` sums the one under way. */
-  private probeMs: number | null = null;
+  /** What the probe under way has cost so far. */
   private probeCost = 0;
   /** Whether the last cycle grew the memory. */
   private grew = false;
@@ -81,8 +91,7 @@ export class ModeChooser {
   next(grew: boolean): Variant {
     this.grew = grew;
     if (this.variant !== this.incumbent) return this.probeVerdict();
-    if (this.since.samples >= WAIT * this.backoff && this.probeWorthIt()) return this.startProbe();
-    return this.incumbent;
+    return this.due() ?? this.incumbent;
   }
 
   /**
@@ -98,7 +107,7 @@ export class ModeChooser {
     const excess = from === this.incumbent ? 0 : cycle - median(this.samples[this.incumbent]);
     if (from !== variant) {
       if (from === this.incumbent) this.probeCost = ms;
-      else this.probeMs = Math.max(0, this.probeCost + excess);
+      else this.candidates[from].probeMs = Math.max(0, this.probeCost + excess);
       this.switches++;
       this.variant = variant;
       this.batch = { cycles: 0, ms: 0, discard: true };
@@ -114,15 +123,28 @@ export class ModeChooser {
     const xs = this.samples[variant];
     xs.push(total / cycles);
     if (xs.length > (variant === this.incumbent ? SAMPLES : MAX_PROBE_SAMPLES)) xs.shift();
-    if (variant === this.incumbent) {
-      this.since.samples++;
-      this.since.ms += total;
+    if (variant !== this.incumbent) return;
+    for (const v of variants) {
+      this.candidates[v].since.samples++;
+      this.candidates[v].since.ms += total;
     }
   }
 
-  private startProbe(): Variant {
-    this.samples[other(this.incumbent)] = [];
-    return other(this.incumbent);
+  /** The mode to probe now, if one is due, affordable and could win (the least often beaten first). */
+  private due(): Variant | null {
+    const base = this.samples[this.incumbent];
+    if (base.length < SAMPLES) return null;
+    let best: Variant | null = null;
+    for (const v of variants) {
+      if (v === this.incumbent) continue;
+      const { since, backoff, probeMs } = this.candidates[v];
+      if (since.samples < WAIT * backoff || (probeMs ?? 2 * this.renewMs) * backoff > PROBE_BUDGET * since.ms) continue;
+      // 'real' renews after every growing cycle: it cannot beat a cycle shorter than a renewal.
+      if (v === 'real' && this.grew && this.renewMs >= median(base)) continue;
+      if (!best || backoff < this.candidates[best].backoff) best = v;
+    }
+    if (best) this.samples[best] = [];
+    return best;
   }
 
   private probeVerdict(): Variant {
@@ -134,11 +156,10 @@ export class ModeChooser {
     const recent = median(probe.slice(-SAMPLES));
     if (recent < MARGIN * base) {
       // Probing the old mode again would cost two switches and its cycles' excess.
-      this.probeMs = 2 * this.renewMs + (SAMPLES + 1) * (base - recent);
+      this.candidates = { marks: candidate(), scan: candidate(), real: candidate() };
+      this.candidates[this.incumbent].probeMs = 2 * this.renewMs + (SAMPLES + 1) * (base - recent);
       this.samples[this.variant] = probe.slice(-SAMPLES);
       this.incumbent = this.variant;
-      this.backoff = 1;
-      this.since = { samples: 0, ms: 0 };
       return this.incumbent;
     }
     // A mode whose code is still being optimised gets faster sample by sample: it may go on.
@@ -147,14 +168,9 @@ export class ModeChooser {
   }
 
   private probeLost(): Variant {
-    this.backoff = Math.min(this.backoff * 2, MAX_BACKOFF);
-    this.since = { samples: 0, ms: 0 };
+    const c = this.candidates[this.variant];
+    c.backoff = Math.min(c.backoff * 2, MAX_BACKOFF);
+    c.since = { samples: 0, ms: 0 };
     return this.incumbent;
-  }
-
-  /** Whether a probe now is affordable and could win. */
-  private probeWorthIt(): boolean {
-    if ((this.probeMs ?? 2 * this.renewMs) * this.backoff > PROBE_BUDGET * this.since.ms) return false;
-    return !(this.incumbent === 'marks' && this.grew && this.renewMs >= median(this.samples.marks));
   }
 }

@@ -61,7 +61,7 @@ export function instantiateNative(prepared: NativePrepared, input: BackendInput)
   const renew: Renew = (old, rewound) => renewed(old, rewound, prepared, p1, limitPages, options);
   if (realBounds) realRewind(live, prepared.rewound, renew);
   // 'auto' switches by renewing too: where that is refused, it stays in marks.
-  else if (options.memoryTracking === 'auto' && prepared.real && !realBoundsRefusal(prepared, options)) autoRewind(live, { marks: prepared.rewound, real: prepared.real }, renew, instantiateMs);
+  else if (options.memoryTracking === 'auto' && prepared.others && !realBoundsRefusal(prepared, options)) autoRewind(live, { marks: prepared.rewound, ...prepared.others }, renew, instantiateMs);
   return live;
 }
 

@@ -1,13 +1,13 @@
 // memoryTracking 'auto' switches mode only when its timing says so; these
 // tests make it switch on a fixed pattern instead, so that every transition
-// (marks -> real, real -> real after a growing run, real -> marks, marks ->
-// marks) happens at known rewinds, whatever the machine's speed.
+// between its three modes (and from each to itself: 'real' renews after a
+// growing run) happens at known rewinds, whatever the machine's speed.
 import { choosers } from '../../src/backend/auto.js';
 import { ModeChooser, type Variant } from '../../src/backend/mode-chooser.js';
 import type { CreateOptions } from '../../src/index.js';
 
-/** Every transition between the two modes, in 7 rewinds. */
-export const PATTERN: readonly Variant[] = ['real', 'real', 'marks', 'real', 'marks', 'marks', 'real'];
+/** From marks, every transition between the three modes (9 ordered pairs), in 9 rewinds. */
+export const PATTERN: readonly Variant[] = ['scan', 'scan', 'real', 'real', 'marks', 'marks', 'real', 'scan', 'marks'];
 
 /** The options of an instance that switches on PATTERN (create it inside switching()). */
 export const AUTO: CreateOptions = { memoryTracking: 'auto' };
