@@ -1,5 +1,6 @@
 // `rewind serve` against real and hostile clients: a real server on
 // 127.0.0.1, raw sockets (node:net) for what fetch cannot send.
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import type { Server } from 'node:http';
@@ -12,6 +13,7 @@ import { spawnServe } from '../src/serve/spawn.js';
 import { raw, statusLines } from './support/raw-http.js';
 
 const build = (name: string) => join(import.meta.dirname, 'fixtures', 'build', `${name}.wasm`);
+const bin = new URL('../bin/rewind.js', import.meta.url).pathname;
 
 
 describe('rewind serve', () => {
@@ -182,6 +184,39 @@ describe('rewind serve in its own process', () => {
     await ended;
     expect(await exited).toEqual([0, null]);
     expect(Date.now() - start).toBeLessThan(5000); // not the 10 s drain
+  });
+
+  it('after --drain-timeout, a request still in flight is cut off and the server exits 0', async () => {
+    const { url, child } = await spawnServe([build('cgi'), '--workers', '1', '--drain-timeout', '700'], { stderr: 'pipe' });
+    let log = '';
+    child.stderr!.on('data', (d) => (log += d));
+    const exited = once(child, 'exit');
+    const { port, hostname } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    await once(socket, 'connect');
+    let response = '';
+    socket.on('data', (d) => (response += d));
+    const ended = once(socket, 'close');
+    // Half a body that never gets its other half.
+    socket.write('POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345');
+    await new Promise((r) => setTimeout(r, 300));
+    const start = Date.now();
+    child.kill('SIGTERM');
+    await ended;
+    const waited = Date.now() - start;
+    expect(response).toBe(''); // cut off, not answered
+    expect(waited).toBeGreaterThanOrEqual(600);
+    expect(waited).toBeLessThan(5000);
+    expect(await exited).toEqual([0, null]);
+    expect(log).toBe('');
+  });
+
+  it('refuses a drain timeout that is not a positive number of milliseconds', async () => {
+    for (const bad of ['0', '-5', 'soon', '3600001']) {
+      const r = spawnSync(process.execPath, [bin, 'serve', build('cgi'), '--drain-timeout', bad], { encoding: 'utf8' });
+      expect(r.status, bad).toBe(2);
+      expect(r.stderr, bad).toMatch(/INVALID_OPTIONS[\s\S]*--drain-timeout/);
+    }
   });
 
   it('takes its limits from the command line', async () => {

@@ -71,6 +71,8 @@ export const serveFlags = z.object({
   timeout: count('--timeout').default(10_000),
   /** Most milliseconds a request may wait for a worker. */
   queueTimeout: count('--queue-timeout').optional(),
+  /** On SIGINT/SIGTERM: most milliseconds the requests in flight may take to finish (src/cli/serve.ts). */
+  drainTimeout: count('--drain-timeout', 3_600_000).default(10_000),
   maxBody: count('--max-body').optional(),
   maxHeader: count('--max-header', 1 << 20).optional(),
   /** wasi:http components: when the instance is rewound (always, never, on-trap, every=N). */

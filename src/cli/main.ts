@@ -20,7 +20,7 @@ const USAGE = `usage:
   rewind inspect <component|module> [--runs N] [--html report.html] [--json deltas.json] [--stdin FILE|-]
              [--strategy snapshot|reinstantiate|none|guest] [--dir HOST::GUEST]... [--env K=V]... [-- args...]
   rewind serve <component|module> [--port N] [--host 127.0.0.1] [--workers N] [--timeout MS]
-             [--queue-timeout MS] [--max-body BYTES] [--max-header BYTES] [--strategy snapshot|reinstantiate]
+             [--queue-timeout MS] [--drain-timeout MS] [--max-body BYTES] [--max-header BYTES] [--strategy snapshot|reinstantiate]
              [--dir HOST::GUEST]... [--reset always|never|on-trap|every=N] [--allow-outgoing HOST[:PORT]]...
              [--memory-tracking marks|scan|auto] [--bounds-checks virtual|real|unchecked]`;
 
@@ -42,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
         'save-snapshot': { type: 'string' },
         'snapshot-key-file': { type: 'string' },
         'queue-timeout': { type: 'string' },
+        'drain-timeout': { type: 'string' },
         'max-body': { type: 'string' },
         'max-header': { type: 'string' },
         'allow-outgoing': { type: 'string', multiple: true },
@@ -63,12 +64,12 @@ export async function main(argv: string[]): Promise<number> {
       },
     });
     const [file, ...args] = positionals;
-    const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'max-body': maxBody, 'max-header': maxHeader, 'after-restore': afterRestore, 'allow-outgoing': allowOutgoing, 'memory-tracking': memoryTracking, 'bounds-checks': boundsChecks, ...common } = values;
+    const { 'save-snapshot': saveSnapshot, 'snapshot-key-file': snapshotKeyFile, 'queue-timeout': queueTimeout, 'drain-timeout': drainTimeout, 'max-body': maxBody, 'max-header': maxHeader, 'after-restore': afterRestore, 'allow-outgoing': allowOutgoing, 'memory-tracking': memoryTracking, 'bounds-checks': boundsChecks, ...common } = values;
     if (command === 'run') return await runCommand(validate(runFlags, { ...common, saveSnapshot, snapshotKeyFile, afterRestore, memoryTracking, boundsChecks, file, args }, 'flags'));
     if (command === 'bench') return await benchCommand(validate(benchFlags, { ...common, afterRestore, file, args }, 'flags'));
     if (command === 'call') return await callCommand(validate(callFlags, { ...common, file, args }, 'flags'));
     if (command === 'inspect') return await inspectCommand(validate(inspectFlags, { ...common, afterRestore, file, args }, 'flags'));
-    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, maxBody, maxHeader, allowOutgoing, memoryTracking, boundsChecks, file, args }, 'flags'));
+    if (command === 'serve') return await serveCommand(validate(serveFlags, { ...common, queueTimeout, drainTimeout, maxBody, maxHeader, allowOutgoing, memoryTracking, boundsChecks, file, args }, 'flags'));
     process.stderr.write(`${command ? `unknown command "${command}"\n` : ''}${USAGE}\n`);
     return 2;
   } catch (e) {

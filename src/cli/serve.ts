@@ -1,6 +1,6 @@
 // `rewind serve`: runs until SIGINT/SIGTERM; prints the URL once listening.
 // On the signal it stops accepting connections and lets the requests in
-// flight finish (for DRAIN_MS at most, or until a second signal), then
+// flight finish (for --drain-timeout at most, or until a second signal), then
 // closes what is left and the pool: a rolling restart loses no request.
 import type { Server } from 'node:http';
 import type { z } from 'zod';
@@ -29,22 +29,20 @@ export async function serveCommand(flags: z.output<typeof serveFlags>): Promise<
   await new Promise<void>((resolve) => {
     for (const signal of SIGNALS) process.once(signal, () => resolve());
   });
-  await drain(server);
+  await drain(server, flags.drainTimeout);
   await pool.close();
   return 0;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-/** How long a stop waits for requests in flight. */
-const DRAIN_MS = 10_000;
 
-/** Stops accepting; resolves once every connection is closed (idle ones at once, busy ones after their response). */
-function drain(server: Server): Promise<void> {
+/** Stops accepting; resolves once every connection is closed (idle ones at once, busy ones after their response or after `ms`). */
+function drain(server: Server, ms: number): Promise<void> {
   return new Promise((resolve) => {
     const force = () => server.closeAllConnections();
     // A keep-alive connection becomes idle when its response is sent.
     const idle = setInterval(() => server.closeIdleConnections(), 50);
-    const timer = setTimeout(force, DRAIN_MS);
+    const timer = setTimeout(force, ms);
     for (const signal of SIGNALS) process.once(signal, force);
     server.close(() => {
       clearInterval(idle);
