@@ -142,41 +142,42 @@ describe('rewind serve in its own process', () => {
     expect(r!.requests).toBeGreaterThan(4);
   });
 
-  it('on SIGTERM, finishes the request in flight, then exits 0 with nothing logged', async () => {
-    const { url, child } = await spawnServe([build('cgi'), '--workers', '1'], { stderr: 'pipe' });
-    let log = '';
-    child.stderr!.on('data', (d) => (log += d));
+  /**
+   * `rewind serve` in its own process, with a request in flight: half of a
+   * 10-byte body sent, 300 ms ago. What the server logs and the client
+   * receives are collected.
+   */
+  async function requestInFlight(...flags: string[]) {
+    const { url, child } = await spawnServe([build('cgi'), '--workers', '1', ...flags], { stderr: 'pipe' });
+    const seen = { log: '', response: '' };
+    child.stderr!.on('data', (d) => (seen.log += d));
     const exited = once(child, 'exit');
     const { port, hostname } = new URL(url);
     const socket = connect(Number(port), hostname);
     await once(socket, 'connect');
-    let response = '';
-    socket.on('data', (d) => (response += d));
+    socket.on('data', (d) => (seen.response += d));
     const ended = once(socket, 'close');
-    // Half a body: the request is in flight when the signal comes.
     socket.write('POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345');
     await new Promise((r) => setTimeout(r, 300));
+    return { url, child, socket, seen, exited, ended };
+  }
+
+  it('on SIGTERM, finishes the request in flight, then exits 0 with nothing logged', async () => {
+    const { url, child, socket, seen, exited, ended } = await requestInFlight();
     child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     // No new connection is accepted meanwhile.
     await expect(fetch(url)).rejects.toThrow();
     socket.write('67890');
     await ended;
-    expect(statusLines(response)).toEqual(['HTTP/1.1 200']);
-    expect(response).toContain('POST /slow? body=1234567890');
+    expect(statusLines(seen.response)).toEqual(['HTTP/1.1 200']);
+    expect(seen.response).toContain('POST /slow? body=1234567890');
     expect(await exited).toEqual([0, null]);
-    expect(log).toBe('');
+    expect(seen.log).toBe('');
   });
 
   it('a second signal closes the connections still open at once', async () => {
-    const { url, child } = await spawnServe([build('cgi'), '--workers', '1'], { stderr: 'pipe' });
-    const exited = once(child, 'exit');
-    const { port, hostname } = new URL(url);
-    const socket = connect(Number(port), hostname);
-    await once(socket, 'connect');
-    const ended = once(socket, 'close');
-    socket.write('POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345');
-    await new Promise((r) => setTimeout(r, 300));
+    const { child, exited, ended } = await requestInFlight();
     const start = Date.now();
     child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
@@ -187,28 +188,17 @@ describe('rewind serve in its own process', () => {
   });
 
   it('after --drain-timeout, a request still in flight is cut off and the server exits 0', async () => {
-    const { url, child } = await spawnServe([build('cgi'), '--workers', '1', '--drain-timeout', '700'], { stderr: 'pipe' });
-    let log = '';
-    child.stderr!.on('data', (d) => (log += d));
-    const exited = once(child, 'exit');
-    const { port, hostname } = new URL(url);
-    const socket = connect(Number(port), hostname);
-    await once(socket, 'connect');
-    let response = '';
-    socket.on('data', (d) => (response += d));
-    const ended = once(socket, 'close');
-    // Half a body that never gets its other half.
-    socket.write('POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345');
-    await new Promise((r) => setTimeout(r, 300));
+    // Its other half never comes.
+    const { child, seen, exited, ended } = await requestInFlight('--drain-timeout', '700');
     const start = Date.now();
     child.kill('SIGTERM');
     await ended;
     const waited = Date.now() - start;
-    expect(response).toBe(''); // cut off, not answered
+    expect(seen.response).toBe(''); // cut off, not answered
     expect(waited).toBeGreaterThanOrEqual(600);
     expect(waited).toBeLessThan(5000);
     expect(await exited).toEqual([0, null]);
-    expect(log).toBe('');
+    expect(seen.log).toBe('');
   });
 
   it('refuses a drain timeout that is not a positive number of milliseconds', async () => {
