@@ -91,7 +91,10 @@ export class ModeChooser {
   next(grew: boolean): Variant {
     this.grew = grew;
     if (this.variant !== this.incumbent) return this.probeVerdict();
-    return this.due() ?? this.incumbent;
+    const probe = this.due();
+    if (!probe) return this.incumbent;
+    this.samples[probe] = []; // a probe's samples are its own
+    return probe;
   }
 
   /**
@@ -143,7 +146,6 @@ export class ModeChooser {
       if (v === 'real' && this.grew && this.renewMs >= median(base)) continue;
       if (!best || backoff < this.candidates[best].backoff) best = v;
     }
-    if (best) this.samples[best] = [];
     return best;
   }
 
