@@ -24,28 +24,47 @@ export interface RunIo {
 /** What a stream nothing was written to gives (zero-length and frozen: nothing can change it). */
 const NOTHING = Object.freeze(Buffer.alloc(0)) as Buffer;
 
-/** Collects output chunks; joined once at the end of a run. */
+/**
+ * Collects a run's output in one buffer that grows by doubling (a run's
+ * result owns it: a new one per run). One buffer instead of a list of
+ * chunks joined at the end: most runs write a few small chunks (printf
+ * writes a line and its newline apart), and joining them cost more than
+ * the writes.
+ */
 class Capture {
-  private chunks: Buffer[] = [];
+  private buf: Buffer = NOTHING;
   size = 0;
   truncated = false;
   constructor(private readonly limit: number, private readonly forward?: (chunk: Uint8Array) => void) {}
   write(bytes: Uint8Array): void {
-    // A Buffer copy: small ones come from Node's pool, and a run's only chunk is returned as it is.
-    const copy = Buffer.from(bytes);
-    this.forward?.(copy);
+    // The callback gets a copy of its own: `bytes` is a view of guest memory.
+    this.forward?.(Buffer.from(bytes));
     const room = this.limit - this.size;
-    if (copy.length > room) this.truncated = true; // keep the head
-    const kept = copy.length > room ? copy.subarray(0, room) : copy;
-    if (kept.length === 0) return;
-    this.chunks.push(kept);
-    this.size += kept.length;
+    if (bytes.length > room) this.truncated = true; // keep the head
+    const n = Math.min(bytes.length, room);
+    if (n === 0) return;
+    if (this.size + n > this.buf.length) this.grow(this.size + n);
+    this.buf.set(n === bytes.length ? bytes : bytes.subarray(0, n), this.size);
+    this.size += n;
+  }
+  private grow(need: number): void {
+    // Never above the limit. Small buffers come from Node's pool, as Buffer.from's do; larger ones
+    // are zero-filled, so no uninitialised process memory sits behind a result.
+    const size = Math.min(this.limit, Math.max(need, 2 * this.buf.length, 128));
+    const next = size < Buffer.poolSize >>> 1 ? Buffer.allocUnsafe(size) : Buffer.alloc(size);
+    next.set(this.buf.subarray(0, this.size));
+    this.buf = next;
   }
   take(): Buffer {
-    if (this.chunks.length === 0) return NOTHING;
-    return this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    if (this.size === 0) return NOTHING;
+    const view = this.buf.subarray(0, this.size);
+    // A large result does not keep up to twice its size alive.
+    return this.buf.length - this.size > SLACK ? Buffer.from(view) : view;
   }
 }
+
+/** Unused capacity a result may keep (bytes). */
+const SLACK = 64 << 10;
 
 export type StdioName = 'stdin' | 'stdout' | 'stderr';
 

@@ -5,6 +5,7 @@
 // table work to the entries it added (or to the table, if it set entries).
 import type { CoreLinker } from './core/linker.js';
 import { RestoreError } from './errors.js';
+import { EXPORT_GLOBALS_RESTORE, EXPORT_GLOBALS_SAVE } from './rewrite/info.js';
 import { globalCell, type GlobalCell, type GlobalValue } from './core/global-cell.js';
 import { GlueState } from './glue/state.js';
 import type { GlueBindings } from './glue/patch.js';
@@ -15,6 +16,9 @@ interface TableImage { name: string; table: WebAssembly.Table; entries: unknown[
 
 export class StateSnapshot {
   private readonly globals: { name: string; cell: GlobalCell; value: GlobalValue }[] = [];
+  /** What restore() writes: a module's numeric globals through its shadow copy (ModuleInfo.shadows), the rest one by one. */
+  private readonly copyBack: (() => unknown)[] = [];
+  private readonly setOneByOne: { cell: GlobalCell; value: GlobalValue }[] = [];
   private readonly tables: TableImage[] = [];
   private readonly glue: GlueState;
 
@@ -34,7 +38,13 @@ export class StateSnapshot {
     linker.instances.forEach(({ info, exports }, n) => {
       for (const g of info.globals) {
         const cell = globalCell(exports, g);
-        this.globals.push({ name: `${n}.${g.name}`, cell, value: cell.get() });
+        const global = { name: `${n}.${g.name}`, cell, value: cell.get() };
+        this.globals.push(global);
+        if (!info.shadows || g.type === 'ref') this.setOneByOne.push(global);
+      }
+      if (info.shadows) {
+        (exports[EXPORT_GLOBALS_SAVE] as () => void)();
+        this.copyBack.push(exports[EXPORT_GLOBALS_RESTORE] as () => void);
       }
       if (!tablesChange) return;
       info.tables.forEach((name, i) => {
@@ -78,7 +88,8 @@ export class StateSnapshot {
     for (const m of this.linker.memories) chunks += m.restore();
     // Before the globals: the virtual sizes and dirty flags say what a run did.
     for (const t of this.tables) restoreTable(t);
-    for (const { cell, value } of this.globals) cell.set(value);
+    for (const copy of this.copyBack) copy();
+    for (const { cell, value } of this.setOneByOne) cell.set(value);
     this.glue.restore();
     return chunks;
   }

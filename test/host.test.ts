@@ -49,6 +49,16 @@ describe('cli', () => {
     expect(text(r.stdout)).toBe('abcdefghijklmnop'); // the head is kept, byte for byte
     expect(text(r.stderr)).toBe('read 72 bytes\n'); // under the cap: whole
     // The next run starts a new capture: under the cap nothing is cut.
+    // Over many writes and buffer growths, the kept head is still exact and cut at the cap.
+    const big = await ReusableInstance.create(fixture('cat'), { captureLimitBytes: 200_000 });
+    const bytes = new Uint8Array(300_000).map((_, i) => (i * 7) % 253);
+    const whole = await big.run({ stdin: bytes });
+    expect(whole.truncated).toBe(true);
+    expect(Buffer.compare(whole.stdout, Buffer.from(bytes.subarray(0, 200_000)))).toBe(0);
+    // Without a cap in the way, a large result owns a buffer of about its size, not the capture's doubled one.
+    const uncapped = await (await ReusableInstance.create(fixture('cat'))).run({ stdin: bytes });
+    expect(Buffer.compare(uncapped.stdout, Buffer.from(bytes))).toBe(0);
+    expect(uncapped.stdout.buffer.byteLength - uncapped.stdout.length).toBeLessThanOrEqual(64 << 10);
     const small = await inst.run({ stdin: 'xyz' });
     expect(small.truncated).toBe(false);
     expect(text(small.stdout)).toBe('xyz');

@@ -1,5 +1,5 @@
 // Memory edge cases of the rewriter and the restore: a memory named only in
-// the name section, static offsets of 2 GiB and more, and host writes above
+// the name section, guest names the rewriter's own could meet, static offsets of 2 GiB and more, and host writes above
 // 2 GiB (whose i32 pointers reach JavaScript as negative numbers). Fresh
 // instances are the oracle.
 import { parse } from '@bytecodealliance/jco';
@@ -7,6 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { UnsupportedModuleError } from '../src/errors.js';
+import { ReusableInstance } from '../src/index.js';
 import { TrackedMemory } from '../src/memory/tracked-memory.js';
 import { CHUNKS_PER_PAGE, DEFAULT_MEMORY_MODE, EXPORT_VBYTES, EXPORT_VPAGES, JUNK_CHUNK, PAGE } from '../src/rewrite/info.js';
 import { rewriteModule } from '../src/rewrite/instrument.js';
@@ -34,6 +36,31 @@ describe('memory edge cases', () => {
     expect(runs.map((r) => r.exitCode)).toEqual([1, 1, 1]);
     const imported = await parse('(module (import "env" "m" (memory $im 1)) (func (export "f") (i32.store (i32.const 0) (i32.const 1))))');
     expect(rewriteModule(imported).info.memory?.imported).toEqual({ module: 'env', base: 'm' });
+  });
+
+  it('guest functions, globals and a table named like the rewriter\'s additions are rewritten and rewound', async () => {
+    // Every kind of name the rewriter adds, in the name section (f32: it adds bit accessors for it).
+    const file = await wat('reserved-names', `(module
+      (import "wasi_snapshot_preview1" "proc_exit" (func $__rewind_global_get_1 (param i32)))
+      (memory (export "memory") 1)
+      (global $__rewind_shadow_0 (mut i32) (i32.const 1)) (global $__rewind_vpages (mut f32) (f32.const 2))
+      (table $__rewind_table_0 1 funcref)
+      (func $__rewind_globals_restore (global.set $__rewind_shadow_0 (i32.add (global.get $__rewind_shadow_0) (i32.const 1))))
+      (func $__rewind_globals_save (result i32)
+        (global.set $__rewind_vpages (f32.add (global.get $__rewind_vpages) (f32.const 1))) (i32.trunc_f32_s (global.get $__rewind_vpages)))
+      (func (export "_start")
+        (call $__rewind_globals_restore)
+        (call $__rewind_global_get_1 (i32.add (global.get $__rewind_shadow_0) (call $__rewind_globals_save)))))`);
+    const runs = await sameAsFresh(file, [{}, {}]);
+    expect(runs.map((r) => r.exitCode)).toEqual([5, 5]);
+  });
+
+  it('a guest export named like the rewriter\'s is refused with a typed error', async () => {
+    for (const name of ['__rewind_memory', '__rewind_globals_save', '__rewind_anything']) {
+      const file = await wat(`export-${name}`, `(module (memory (export "memory") 1) (func (export "${name}")) (func (export "_start")))`);
+      await expect(ReusableInstance.create(file)).rejects.toThrow(UnsupportedModuleError);
+      await expect(ReusableInstance.create(file)).rejects.toThrow(`export names starting with "__rewind_" are reserved`);
+    }
   });
 
   it('a static offset of 2 GiB and more addresses the memory, as on a fresh instance', async () => {

@@ -6,6 +6,7 @@
 import { parse } from '@bytecodealliance/jco';
 import { describe, expect, it } from 'vitest';
 import { globalCell } from '../src/core/global-cell.js';
+import { EXPORT_GLOBALS_RESTORE, EXPORT_GLOBALS_SAVE } from '../src/rewrite/info.js';
 import { rewriteModule } from '../src/rewrite/instrument.js';
 
 const WAT = `(module
@@ -33,6 +34,26 @@ describe('global cells', () => {
     cells.forEach((c, i) => c.set(saved[i]));
     const fresh = await instance();
     expect(cells.map((c) => c.get())).toEqual(fresh.cells.map((c) => c.get()));
+  });
+
+  it('the shadow copy saves and puts back every numeric global\'s exact bits in one call each way; references stay with the cells', async () => {
+    const { bytes, info } = rewriteModule(new Uint8Array(await parse(WAT)));
+    expect(info.shadows).toBe(true);
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(new Uint8Array(bytes)), {});
+    const cells = info.globals.map((g) => globalCell(exports, g));
+    const saved = cells.map((c) => c.get());
+    (exports[EXPORT_GLOBALS_SAVE] as () => void)();
+    (exports.scramble as () => void)();
+    const [ref] = cells.slice(-1);
+    const table = new WebAssembly.Table({ element: 'anyfunc', initial: 1 });
+    table.set(0, exports.scramble as never);
+    ref!.set(table.get(0)); // a value the copy must leave alone
+    (exports[EXPORT_GLOBALS_RESTORE] as () => void)();
+    expect(cells.slice(0, -1).map((c) => c.get())).toEqual(saved.slice(0, -1));
+    expect(ref!.get()).toBe(exports.scramble);
+    // A module without numeric globals of its own gets no copy.
+    const none = rewriteModule(new Uint8Array(await parse('(module (global (mut funcref) (ref.null func)))'))).info;
+    expect(none.shadows).toBe(false);
   });
 
   it('show: numbers as numbers, NaNs and vectors as their bits', async () => {

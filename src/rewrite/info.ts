@@ -12,6 +12,9 @@ export const EXPORT_GLOBAL_PREFIX = '__rewind_global_';
 /** Exported functions that read and write a float or vector global as integer bits. */
 export const EXPORT_GLOBAL_GET_PREFIX = '__rewind_global_get_';
 export const EXPORT_GLOBAL_SET_PREFIX = '__rewind_global_set_';
+/** Exported functions that copy every numeric global into its shadow, and back (see ModuleInfo.shadows). */
+export const EXPORT_GLOBALS_SAVE = '__rewind_globals_save';
+export const EXPORT_GLOBALS_RESTORE = '__rewind_globals_restore';
 export const EXPORT_TABLE_PREFIX = '__rewind_table_';
 export const EXPORT_TABLE_CLEAR_PREFIX = '__rewind_table_clear_';
 /** The defining module's virtual-size globals (importers get them from the linker). */
@@ -107,6 +110,13 @@ export interface ModuleInfo {
   memory: MemoryInfo | null;
   /** The module's own mutable globals (including the rewriter's state globals). */
   globals: GlobalInfo[];
+  /**
+   * True when the numeric globals (every type but 'ref') have shadow globals
+   * no guest code names: EXPORT_GLOBALS_SAVE copies them into their shadows
+   * (at the snapshot), EXPORT_GLOBALS_RESTORE back (at every rewind), in one
+   * call instead of a WebAssembly.Global write per global.
+   */
+  shadows: boolean;
   /** Export names of the module's own tables. */
   tables: string[];
   /** The module's own tables, virtualised (same order as `tables`). */

@@ -14,12 +14,12 @@
 import binaryen from 'binaryen';
 import { InvalidWasmError, UnsupportedModuleError } from '../errors.js';
 import {
-  DEFAULT_MEMORY_MODE, EXPORT_GLOBAL_GET_PREFIX, EXPORT_GLOBAL_PREFIX, EXPORT_GLOBAL_SET_PREFIX, EXPORT_MEMORY, EXPORT_TABLE_PREFIX, MAX_PAGES,
+  DEFAULT_MEMORY_MODE, EXPORT_GLOBAL_GET_PREFIX, EXPORT_GLOBALS_RESTORE, EXPORT_GLOBALS_SAVE, EXPORT_GLOBAL_PREFIX, EXPORT_GLOBAL_SET_PREFIX, EXPORT_MEMORY, EXPORT_TABLE_PREFIX, MAX_PAGES,
   type GlobalType, type MemoryInfo, type MemoryMode, type ModuleInfo,
 } from './info.js';
 import { AccessRewriter, addMemoryState, MEMORY_HELPERS } from './memory-access.js';
 import { quietly } from './quiet.js';
-import { withoutMemoryNames } from './memory-names.js';
+import { reservedExports, withoutClashingNames } from './reserved-names.js';
 import { checkSections } from './sections.js';
 import { TableCopyId, TableFillId, TableInitId } from './raw-expr.js';
 import { TableRewriter } from './tables.js';
@@ -41,7 +41,8 @@ export function rewriteModule(input: Uint8Array, mode: MemoryMode = DEFAULT_MEMO
   const m = read(input);
   try {
     m.setFeatures(FEATURES);
-    const info: ModuleInfo = { memory: null, globals: [], tables: [], virtualTables: [], mutatesTables: false };
+    reservedExports(Array.from({ length: m.getNumExports() }, (_, i) => binaryen.getExportInfo(m.getExportByIndex(i)).name));
+    const info: ModuleInfo = { memory: null, globals: [], shadows: false, tables: [], virtualTables: [], mutatesTables: false };
     const mem = m.hasMemory() ? memoryName(m) : null;
     if (mem !== null) {
       info.memory = describeMemory(m, mem, mode);
@@ -70,7 +71,7 @@ export function rewriteModule(input: Uint8Array, mode: MemoryMode = DEFAULT_MEMO
 
 function read(input: Uint8Array): binaryen.Module {
   try {
-    return quietly(() => binaryen.readBinary(withoutMemoryNames(input)));
+    return quietly(() => binaryen.readBinary(withoutClashingNames(input)));
   } catch (e) {
     // A module V8 accepts but binaryen cannot read (binaryen 132 loses track
     // of element segment indices after a declarative segment) is valid wasm.
@@ -82,6 +83,7 @@ function read(input: Uint8Array): binaryen.Module {
 /** Exports the module's own mutable globals and tables; returns internal name -> export name of the globals. */
 function exportState(m: binaryen.Module, info: ModuleInfo): Map<string, string> {
   const names = new Map<string, string>();
+  const numeric: { name: string; type: number }[] = [];
   for (let i = 0; i < m.getNumGlobals(); i++) {
     const g = binaryen.getGlobalInfo(m.getGlobalByIndex(i));
     if (g.module || !g.mutable) continue;
@@ -91,7 +93,9 @@ function exportState(m: binaryen.Module, info: ModuleInfo): Map<string, string> 
     const bits = type === 'f32' || type === 'f64' || type === 'v128' ? addBitAccess(m, g.name, type, i) : undefined;
     info.globals.push(bits ? { name, type, bits } : { name, type });
     names.set(g.name, name);
+    if (type !== 'ref') numeric.push({ name: g.name, type: g.type });
   }
+  info.shadows = addShadows(m, numeric);
   for (let i = 0; i < m.getNumTables(); i++) {
     const t = binaryen.getTableInfo(m.getTableByIndex(i));
     if (t.module) continue;
@@ -100,6 +104,29 @@ function exportState(m: binaryen.Module, info: ModuleInfo): Map<string, string> 
     info.tables.push(name);
   }
   return names;
+}
+
+/**
+ * A shadow global per numeric global, added after the loop above so that it
+ * is neither exported nor saved, and two exported functions copying all of
+ * them one way or the other. Reference globals keep their JavaScript path: a
+ * shadow of a non-nullable reference type would need a value to start with.
+ */
+function addShadows(m: binaryen.Module, globals: { name: string; type: number }[]): boolean {
+  if (globals.length === 0) return false;
+  const zero: Record<number, () => binaryen.ExpressionRef> = {
+    [i32]: () => m.i32.const(0), [i64]: () => m.i64.const(0n as never), [binaryen.f32]: () => m.f32.const(0),
+    [binaryen.f64]: () => m.f64.const(0), [binaryen.v128]: () => m.v128.const(new Array(16).fill(0)),
+  };
+  const shadow = (i: number) => `__rewind_shadow_${i}`;
+  globals.forEach(({ type }, i) => m.addGlobal(shadow(i), type, true, zero[type]!()));
+  const copy = (from: (i: number) => string, to: (i: number) => string) =>
+    m.block(null, globals.map(({ type }, i) => m.global.set(to(i), m.global.get(from(i), type))));
+  m.addFunction(EXPORT_GLOBALS_SAVE, binaryen.none, binaryen.none, [], copy((i) => globals[i]!.name, shadow));
+  m.addFunction(EXPORT_GLOBALS_RESTORE, binaryen.none, binaryen.none, [], copy(shadow, (i) => globals[i]!.name));
+  m.addFunctionExport(EXPORT_GLOBALS_SAVE, EXPORT_GLOBALS_SAVE);
+  m.addFunctionExport(EXPORT_GLOBALS_RESTORE, EXPORT_GLOBALS_RESTORE);
+  return true;
 }
 
 function globalType(t: number): GlobalType {
@@ -132,7 +159,7 @@ function addBitAccess(m: binaryen.Module, global: string, type: 'f32' | 'f64' | 
 function memoryName(m: binaryen.Module): string {
   // binaryen.js exposes no memory name: binaryen calls an imported memory
   // "mimport$0"; a defined one is named by its export, else "0" (the name
-  // section's memory names are dropped before reading: memory-names.ts).
+  // section's memory names are dropped before reading: reserved-names.ts).
   if (m.getMemoryInfo().module) return 'mimport$0';
   for (let i = 0; i < m.getNumExports(); i++) {
     const e = binaryen.getExportInfo(m.getExportByIndex(i));
