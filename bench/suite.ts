@@ -12,6 +12,7 @@ import { measureFsReset } from '../src/bench/fs-reset.js';
 import { densityTable, measureDensity } from '../src/bench/density.js';
 import type { Workload } from '../src/bench/measure.js';
 import { realProgramWorkloads } from '../src/bench/real-programs.js';
+import { measureTargets, targetsTable } from '../src/bench/targets.js';
 
 const require = createRequire(import.meta.url);
 const fixture = (name: string) => new URL(`../test/fixtures/build/${name}.wasm`, import.meta.url).pathname;
@@ -45,6 +46,10 @@ const workloads: [Workload, number][] = [
   ...realProgramWorkloads(),
 ];
 
+// First, in a process with no other work's garbage yet: the targets in alternating rounds (targets.ts).
+const targets = await measureTargets({ hello: fixture('hello'), component: fixture('hello-component') }, {
+  rounds: 7, reusedRuns: 10_000, freshRuns: 100,
+});
 const parts = [];
 for (const [w, runs] of workloads) parts.push(await runBench([w], Math.ceil(runs * scale)));
 const report = {
@@ -61,6 +66,7 @@ const report = {
   ]),
   fsReset: await measureFsReset(fixture('fs-ops'), scale),
   density: await measureDensity(scale < 1),
+  targets,
 };
 process.stdout.write(`\n${textTable(report)}`);
 process.stdout.write(`\nisolation cost (guest time; reset of memory alone)\n\n${guestCostTable(report.guestCost)}`);
@@ -69,6 +75,7 @@ process.stdout.write(`\nfile system reset, ${fr.files} files / ${fr.bytes / 1e6}
   + `file system rollback p50 ${fr.fsResetUs.p50.toFixed(1)} us (mean ${fr.fsResetUs.mean.toFixed(1)}); `
   + `whole-instance reset p50 ${fr.instanceResetUs.tree.toFixed(1)} us (empty tree: ${fr.instanceResetUs.empty.toFixed(1)} us)\n`);
 process.stdout.write(`\nresident memory (one process per configuration)\n\n${densityTable(report.density)}`);
+process.stdout.write(`\nspeed targets, ${targets.length} alternating rounds (medians per round; each ratio within its round)\n\n${targetsTable(targets)}`);
 const out = new URL('./results/', import.meta.url).pathname;
 await mkdir(out, { recursive: true });
 await writeFile(`${out}report.json`, JSON.stringify(report, null, 2));

@@ -2,13 +2,15 @@
 // browser_wasi_shim and node:wasi run the hello module (or node:wasi's crash
 // is reported as a skipped row), the breakdown's phases are measured from a
 // reused instance that still produces hello's output, and the report shows
-// the reused instance against every fresh host. Counts and shapes only: no
-// timed assertions (speed is `npm run bench`).
+// the reused instance against every fresh host; the targets' rounds time
+// every host of a round. Counts and shapes only: no timed assertions
+// (speed is `npm run bench`).
 import { describe, expect, it } from 'vitest';
 import { measureBreakdown } from '../src/bench/breakdown.js';
 import { comparisons, htmlReport, textTable } from '../src/bench/report.js';
 import { isCoreModule, measureBrowserShim, measureNodeWasi, NODE_WASI_MODE, SHIM_MODE } from '../src/bench/wasip1-baselines.js';
 import { REUSE_MODE, SCAN_MODE } from '../src/bench/measure.js';
+import { measureTargets, median, targetsTable } from '../src/bench/targets.js';
 import { ReusableInstance } from '../src/index.js';
 import { fixture } from './helpers.js';
 
@@ -48,6 +50,23 @@ describe('bench baselines and breakdown', () => {
     const inst = await ReusableInstance.create(fixture('hello'));
     const fresh = await ReusableInstance.create(fixture('hello'), { strategy: 'reinstantiate' });
     expect(inst.runSync().stdout.toString()).toBe(fresh.runSync().stdout.toString());
+  });
+
+  it('a targets round times the reused hello, its fresh hosts and the component hello', async () => {
+    const rounds = await measureTargets({ hello: fixture('hello'), component: fixture('hello-component') }, { rounds: 1, reusedRuns: 100, freshRuns: 5 });
+    expect(rounds).toHaveLength(1);
+    for (const v of Object.values(rounds[0]!)) expect(v).toBeGreaterThan(0);
+  });
+
+  it('the targets report judges each target by its median round and counts the rounds that met it', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+    const round = (helloUs: number, jcoUs: number) => ({ helloUs, jcoUs, shimUs: 100, componentUs: 9 });
+    const text = targetsTable([round(4, 2000), round(6, 1800), round(4.5, 1700)]);
+    expect(text).toContain('hello on a reused instance <= 5 us: median 4.5 us (rounds 4.0-6.0 us), met (met in 2 of 3 rounds)');
+    expect(text).toContain('hello >= 400x a fresh jco instance: median 378x (rounds 300-500x), not met (met in 1 of 3 rounds)');
+    expect(text).toContain('hello >= 15x a fresh browser_wasi_shim instance: median 22.2x (rounds 16.7-25.0x), met (met in 3 of 3 rounds)');
+    expect(text).toContain('component hello (WAT) <= 8 us per call: median 9.0 us (rounds 9.0-9.0 us), not met (met in 0 of 3 rounds)');
   });
 
   it('the report sets the reused instance against every fresh host', () => {

@@ -29,6 +29,8 @@ export class TrackedMemory {
   private readonly map: Uint8Array;
   private readonly scan: DirtyScan;
   memory: WebAssembly.Memory | null = null;
+  /** A view of `memory`, kept between rewinds: a growth detaches its buffer, which leaves it empty. */
+  private view = new Uint8Array(0);
   private vpagesGlobal: WebAssembly.Global | null = null;
   private vbytesGlobal: WebAssembly.Global | null = null;
   private image = EMPTY;
@@ -56,6 +58,7 @@ export class TrackedMemory {
   /** Wires the defining module's exports (its memory and size globals). */
   attach(exports: WebAssembly.Exports, memory: WebAssembly.Memory): void {
     this.memory = memory;
+    this.view = new Uint8Array(memory.buffer);
     this.vpagesGlobal = exports[EXPORT_VPAGES] as WebAssembly.Global;
     this.vbytesGlobal = exports[EXPORT_VBYTES] as WebAssembly.Global;
   }
@@ -81,7 +84,9 @@ export class TrackedMemory {
   }
 
   private bytes(): Uint8Array {
-    return new Uint8Array(this.memory!.buffer);
+    // A memory of 0 pages gets a new (empty) view every time, which is as right.
+    if (this.view.length === 0) this.view = new Uint8Array(this.memory!.buffer);
+    return this.view;
   }
 
   snapshot(): void {
