@@ -48,7 +48,7 @@ const workloads: [Workload, number][] = [
 
 // First, in a process with no other work's garbage yet: the targets in alternating rounds (targets.ts).
 const targets = await measureTargets({ hello: fixture('hello'), component: fixture('hello-component') }, {
-  rounds: 7, reusedRuns: 10_000, freshRuns: 100,
+  rounds: 7, helloRuns: 150_000, componentRuns: 100_000, jcoRuns: 400, shimRuns: 5_000,
 });
 const parts = [];
 for (const [w, runs] of workloads) parts.push(await runBench([w], Math.ceil(runs * scale)));

@@ -53,7 +53,7 @@ describe('bench baselines and breakdown', () => {
   });
 
   it('a targets round times the reused hello, its fresh hosts and the component hello', async () => {
-    const rounds = await measureTargets({ hello: fixture('hello'), component: fixture('hello-component') }, { rounds: 1, reusedRuns: 100, freshRuns: 5 });
+    const rounds = await measureTargets({ hello: fixture('hello'), component: fixture('hello-component') }, { rounds: 1, helloRuns: 100, componentRuns: 100, jcoRuns: 5, shimRuns: 5 });
     expect(rounds).toHaveLength(1);
     for (const v of Object.values(rounds[0]!)) expect(v).toBeGreaterThan(0);
   });

@@ -127,7 +127,8 @@ export class TrackedMemory {
     const first = Math.floor(ptr / CHUNK);
     const last = Math.min(Math.floor((ptr + len - 1) / CHUNK), JUNK_CHUNK - 1);
     if (first > last) return;
-    this.map.fill(1, first, last + 1);
+    if (first === last) this.map[first] = 1; // most host writes are a result of a few bytes: no fill() call
+    else this.map.fill(1, first, last + 1);
     if (last > this.hostHigh) this.hostHigh = last;
   }
 
@@ -143,15 +144,16 @@ export class TrackedMemory {
   /** Rewinds to the snapshot; returns the number of 4 KiB chunks copied back or zeroed. */
   restore(): number {
     const mem = this.bytes();
-    const count = this.scanned ? this.rewindScanned(mem) : this.rewindMarked(mem);
+    const pages = this.vpages.value; // the size the run ended with
+    const count = this.scanned ? this.rewindScanned(mem, pages) : this.rewindMarked(mem, pages);
     this.hostHigh = -1;
     // Setting both sizes (vbytes is a BigInt) costs more than reading one; a run that did not grow left them.
-    if (this.vpages.value !== this.image.pages) this.setPages(this.image.pages);
+    if (pages !== this.image.pages) this.setPages(this.image.pages);
     return count;
   }
 
-  private rewindMarked(mem: Uint8Array): number {
-    const count = this.scan.forEachRun(this.marksEnd(this.vpages.value), (from, to) => this.rewindChunks(mem, from, to));
+  private rewindMarked(mem: Uint8Array, pages: number): number {
+    const count = this.scan.forEachRun(this.marksEnd(pages), (from, to) => this.rewindChunks(mem, from, to));
     this.map[JUNK_CHUNK] = 0;
     return count;
   }
@@ -162,8 +164,8 @@ export class TrackedMemory {
    * below the real size; host writes (still marked) below hostHigh: every
    * chunk there is compared.
    */
-  private rewindScanned(mem: Uint8Array): number {
-    const guest = this.realBounds ? mem.length / CHUNK : this.vpages.value * CHUNKS_PER_PAGE;
+  private rewindScanned(mem: Uint8Array, pages: number): number {
+    const guest = this.realBounds ? mem.length / CHUNK : pages * CHUNKS_PER_PAGE;
     const end = Math.max(guest, this.hostHigh + 1);
     this.clearHostMarks();
     return this.image.rewindDiffering(mem, end);
