@@ -60,7 +60,11 @@ interface Candidate {
   probeMs: number | null;
 }
 
-const candidate = (): Candidate => ({ since: { samples: 0, ms: 0 }, backoff: 1, probeMs: null });
+/** Every mode as a candidate that has not been probed yet. */
+const freshCandidates = (): Record<Variant, Candidate> => {
+  const candidate = (): Candidate => ({ since: { samples: 0, ms: 0 }, backoff: 1, probeMs: null });
+  return { marks: candidate(), scan: candidate(), real: candidate() };
+};
 
 export class ModeChooser {
   /** The mode the runs since the last rewind used. */
@@ -69,7 +73,7 @@ export class ModeChooser {
   switches = 0;
   private incumbent: Variant = 'marks';
   private readonly samples: Record<Variant, number[]> = { marks: [], scan: [], real: [] };
-  private candidates: Record<Variant, Candidate> = { marks: candidate(), scan: candidate(), real: candidate() };
+  private candidates = freshCandidates();
   /** Guest time of the runs since the last rewind. */
   private runMs = 0;
   /** The batch under way: cycles and their time; `discard`: the first batch after a switch. */
@@ -158,7 +162,7 @@ export class ModeChooser {
     const recent = median(probe.slice(-SAMPLES));
     if (recent < MARGIN * base) {
       // Probing the old mode again would cost two switches and its cycles' excess.
-      this.candidates = { marks: candidate(), scan: candidate(), real: candidate() };
+      this.candidates = freshCandidates();
       this.candidates[this.incumbent].probeMs = 2 * this.renewMs + (SAMPLES + 1) * (base - recent);
       this.samples[this.variant] = probe.slice(-SAMPLES);
       this.incumbent = this.variant;

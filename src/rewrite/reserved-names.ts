@@ -47,7 +47,9 @@ function keptSubsections(bytes: Uint8Array, from: number, end: number): Uint8Arr
     const next = p + 1 + sizeLen + size;
     if (next > end) throw new RangeError('name subsection overruns its section');
     const subsection = bytes.subarray(p, next);
-    if (bytes[p] === MEMORY_NAMES || Buffer.from(subsection).includes(RESERVED_BYTES)) dropped = true;
+    // A Buffer view of the same bytes (Buffer.from(subsection) would copy them) for its includes().
+    const view = Buffer.from(subsection.buffer, subsection.byteOffset, subsection.length);
+    if (bytes[p] === MEMORY_NAMES || view.includes(RESERVED_BYTES)) dropped = true;
     else kept.push(subsection);
     p = next;
   }
