@@ -22,7 +22,7 @@ import { compileModule } from './pool/shared-modules.js';
 import type { ResolvedOptions } from './options.js';
 
 /** Bump when the rewrite or glue patch changes, to invalidate caches. */
-export const CACHE_FORMAT = 24;
+export const CACHE_FORMAT = 25;
 
 export type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,

@@ -54,6 +54,32 @@ describe('memory bookkeeping is out of the guest\'s reach', () => {
     ]);
   });
 
+  it('ops: a store\'s value (a call, a division, a load) is evaluated before the store traps, as on a fresh instance', async () => {
+    const r = await sameAsFresh(OPS, [
+      program(op(0x09, END, 7, 0)), // divide by zero, not out of bounds
+      program(op(0x09, END, 7, 1)),
+      program(op(0x0a, END, 5)), // prints "!", then traps
+      program(op(0x0b, END, 100)),
+      program(op(0x0b, 100, END)),
+      program(op(0x0b, 100, 200), op(0x0b, 200, 64), op(0x61), op(0x13, 200)),
+      program(op(0x0c, END, 7, 0)), // the load's address divides by zero
+      program(op(0x0c, END, 7, 1)),
+      program(op(0x1a, END, 5)), // a lane load: its vector operand prints "!" first
+      program(op(0x31, 1), op(0x0a, END + 8, 5), op(0x0c, END + 12, 7, 1), op(0x13, END + 8)),
+      program(op(0x0a, END + 8, 5)), // between the virtual and the real size
+      program(op(0x09, END + 8, 7, 0)),
+      program(op(0x0d, END - 4096, 5)), // the value's call, then the trap, with a static offset
+      program(op(0x0d, END - 4100, 5), op(0x13, END - 4)),
+    ]);
+    expect(r[0]!.trap?.message).toMatch(/divide by zero/);
+    expect(r[1]!.trap?.message).toMatch(/out of bounds/);
+    expect(r[2]!.stdout).toBe(Buffer.from('!').toString('hex'));
+    expect(r[10]!.stdout).toBe(Buffer.from('!').toString('hex'));
+    expect(r[10]!.trap?.message).toMatch(/out of bounds/);
+    expect(r[6]!.trap?.message).toMatch(/divide by zero/);
+    expect(r[8]!.stdout).toBe(Buffer.from('!').toString('hex'));
+  });
+
   it('ops: host reads and writes (fd_write) above the virtual size after a grow trap', async () => {
     const grown = END;
     const results = await sameAsFresh(OPS, [
@@ -281,7 +307,7 @@ describe('randomized access sequences (seeded)', () => {
       const bases = [END, END + 65536, 4096, 8192, 65536, 0, 5000];
       return (bases[next(bases.length)]! + next(40) - 20) >>> 0;
     };
-    const codes = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19,
+    const codes = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x0a, 0x0b, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19,
       0x21, 0x22, 0x23, 0x24, 0x31, 0x32, 0x41, 0x42, 0x43, 0x44, 0x51, 0x52, 0x53, 0x54, 0x55, 0x61,
       0x56, 0x57, 0x58, 0x59, 0x5a, 0x5b, 0x5c];
     const runs: RunOptions[] = [];

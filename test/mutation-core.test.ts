@@ -140,6 +140,16 @@ describe('restore core on hostile-ops: memory and table operations from stdin', 
     ]);
   });
 
+  it('a store\'s value runs before the store\'s trap: a division, a call, a load whose address divides', async () => {
+    const end = await startBytes();
+    await sameAsFresh(OPS, [
+      program(op(0x09, end, 7, 0)), program(op(0x0a, end, 5)), program(op(0x0b, end, 100), op(0x0b, 100, end)),
+      program(op(0x0c, end, 7, 0)), program(op(0x0c, end, 7, 1)), program(op(0x1a, end, 5)),
+      program(op(0x0b, 100, 200), op(0x13, 100)),
+      program(op(0x0d, end - 4096, 5)), program(op(0x0d, end - 4098, 5)), program(op(0x0d, end - 4100, 5), op(0x13, end - 4)),
+    ]);
+  });
+
   it('between the virtual and the real size (after a rewound grow) every access traps as on a fresh instance', async () => {
     const end = await startBytes();
     const grow = program(op(0x31, 1), op(0x51, 2));

@@ -7,6 +7,7 @@
 // module shapes a wasip1 command does not have (an imported memory, imported
 // tables and globals, a memory that is not exported).
 import { parse } from '@bytecodealliance/jco';
+import binaryen from 'binaryen';
 import { describe, expect, it } from 'vitest';
 import { InvalidWasmError, UnsupportedModuleError } from '../src/errors.js';
 import { CoreLinker } from '../src/core/linker.js';
@@ -249,6 +250,81 @@ describe('rewritten modules linked as the runtime links them, against fresh inst
     const { exports } = await linked(wat);
     const plain = await fresh(wat);
     for (const name of ['init', 'fill', 'copy', 'peek']) expect(outcome(() => exports[name]!()), name).toEqual(outcome(() => plain[name]!()));
+  });
+
+  it('a store out of range whose value traps (every trapping numeric instruction) gives the value\'s trap', async () => {
+    const arg = { i32: '(i32.const 1) (i32.const 0)', i64: '(i64.const 1) (i64.const 0)', f32: '(f32.const nan)', f64: '(f64.const nan)' };
+    const values: [type: 'i32' | 'i64', value: string][] = [];
+    for (const t of ['i32', 'i64'] as const) {
+      for (const op of ['div_s', 'div_u', 'rem_s', 'rem_u']) values.push([t, `(${t}.${op} ${arg[t]})`]);
+      for (const f of ['f32', 'f64'] as const) for (const sign of ['s', 'u']) values.push([t, `(${t}.trunc_${f}_${sign} ${arg[f]})`]);
+    }
+    values.push(['i32', `(i32.add ${arg.i32})`], ['i32', '(i32.reinterpret_f32 (f32.div (f32.const 1) (f32.const 0)))']);
+    const wat = `(module (memory 1)
+      ${values.map(([t, value], i) => `(func (export "s${i}") (param $p i32) (${t}.store (local.get $p) ${value}))`).join('\n')})`;
+    const plain = await fresh(wat);
+    for (const mode of [DEFAULT_MEMORY_MODE, { tracking: 'scan', bounds: 'virtual' } as const]) {
+      const { exports } = await linked(wat, mode);
+      values.forEach(([, value], i) => {
+        for (const at of [0, PAGE]) expect(outcome(() => exports[`s${i}`]!(at)), `${value} at ${at}, ${mode.tracking}`).toEqual(outcome(() => plain[`s${i}`]!(at)));
+      });
+    }
+    expect(outcome(() => plain.s0!(PAGE))).toMatch(/divide by zero/);
+  });
+
+  it('a store out of range runs the calls in its value first: deep in a long expression, in a select, in a lane load\'s vector', async () => {
+    let deep = '(call $bump)';
+    for (let i = 0; i < 30; i++) deep = `(i32.add (i32.const 1) ${deep})`;
+    const wat = `(module (memory 1) (global $n (mut i32) (i32.const 0))
+      (func $bump (result i32) (global.set $n (i32.add (global.get $n) (i32.const 1))) (global.get $n))
+      (func $vec (result v128) (i32x4.splat (call $bump)))
+      (func (export "deep") (param $p i32) (i32.store (local.get $p) ${deep}))
+      (func (export "select") (param $p i32) (i32.store (local.get $p) (select (local.get $p) (call $bump) (local.get $p))))
+      (func (export "lane") (param $p i32) (v128.store (local.get $p) (v128.load8_lane 0 (i32.const 0) (call $vec))))
+      (func (export "count") (result i32) (global.get $n)))`;
+    const calls = (e: Record<string, (...a: number[]) => number>) => ['deep', 'select', 'lane'].flatMap((name) => [0, PAGE].map((at) => `${outcome(() => e[name]!(at))} ${e.count!()}`));
+    const expected = calls(await fresh(wat));
+    expect(expected.at(-1)).toBe('trap memory access out of bounds 6');
+    for (const mode of [DEFAULT_MEMORY_MODE, { tracking: 'scan', bounds: 'virtual' } as const]) expect(calls((await linked(wat, mode)).exports), mode.tracking).toEqual(expected);
+  });
+
+  it('the check is a branch where the trap may come before the value, a select elsewhere (the shape, for speed)', async () => {
+    let deep = '(local.get 1)';
+    for (let i = 0; i < 30; i++) deep = `(i32.add (i32.const 1) ${deep})`;
+    const bodies: [name: string, body: string, select: boolean][] = [
+      ['load', '(drop (i32.load (local.get 0)))', false],
+      ['const', '(i32.store (local.get 0) (i32.const 1))', false],
+      ['arith', '(i32.store (local.get 0) (i32.add (local.get 1) (i32.const 1)))', false],
+      ['load-value', '(i32.store (local.get 0) (i32.load offset=8 (local.get 1)))', false],
+      ['tee', '(i32.store (local.get 0) (local.tee 1 (i32.const 1)))', false],
+      ['select-value', '(i32.store (local.get 0) (select (local.get 1) (global.get $g) (local.get 0)))', false],
+      ['simd', '(drop (v128.load (local.get 0)))', false],
+      ['past-4-GiB', '(drop (i32.load offset=4294967295 (local.get 0)))', false],
+      ['lane', '(drop (v128.load8_lane 0 (local.get 0) (v128.const i64x2 0 0)))', false],
+      ['lane-store', '(v128.store8_lane 0 (local.get 0) (i32x4.splat (local.get 1)))', false],
+      ['call', '(i32.store (local.get 0) (call $f))', true],
+      ['div', '(i32.store (local.get 0) (i32.div_u (local.get 1) (local.get 1)))', true],
+      ['trunc', '(i32.store (local.get 0) (i32.trunc_f32_s (f32.const 1)))', true],
+      ['load-div', '(i32.store (local.get 0) (i32.load (i32.div_u (local.get 1) (local.get 1))))', true],
+      ['atomic', '(i32.atomic.store (local.get 0) (i32.const 1))', true],
+      ['deep', `(i32.store (local.get 0) ${deep})`, true],
+    ];
+    const wat = `(module (memory 1) (global $g i32 (i32.const 0)) (func $f (result i32) (i32.const 0))
+      ${bodies.map(([name, body]) => `(func (export "${name}") (param i32 i32) ${body})`).join('\n')})`;
+    const selects = (text: string) => text.split('(select').length - 1;
+    for (const mode of [DEFAULT_MEMORY_MODE, { tracking: 'scan', bounds: 'virtual' } as const]) {
+      const m = binaryen.readBinary((await rewrite(wat, mode)).bytes);
+      try {
+        for (const [name, body, select] of bodies) {
+          const fn = m.getFunction(binaryen.getExportInfo(m.getExport(name)).value);
+          const text = binaryen.emitText(binaryen.getFunctionInfo(fn).body);
+          expect(selects(text) > selects(body), `${name} (${mode.tracking}): ${text}`).toBe(select);
+          if (!select) expect(text, name).toContain('unreachable');
+        }
+      } finally {
+        m.dispose();
+      }
+    }
   });
 
   it('reads of an imported table (table.get, table.size, call_indirect) are left as they are', async () => {

@@ -3,11 +3,15 @@
 //    vbytes = vpages * 64 KiB, shared by every module using the memory), so
 //    after a rewind the guest sees the snapshot's size and re-grows into
 //    pages the real memory already has (wasm memory cannot shrink);
-//  - every access is checked against the VIRTUAL size: an effective address
-//    that is out of range is replaced, branch-free, by one that makes the
-//    original instruction trap by itself (same trap, same message as on a
-//    fresh instance), so nothing between the virtual and the real size can
-//    be read or written;
+//  - every access is checked against the VIRTUAL size, so nothing between
+//    the virtual and the real size can be read or written. The check is a
+//    branch to an access that traps (same trap, same message as on a fresh
+//    instance) where the trap may come before the access's other operand is
+//    evaluated without a visible difference (see `skippable`); elsewhere an
+//    out-of-range address is replaced, branch-free, by one that makes the
+//    original instruction trap by itself. The branch leaves the address
+//    independent of the check, so the CPU need not wait for it (the sieve's
+//    store loop: half the cost of the select);
 //  - every write marks its 4 KiB chunk in the dirty map, a memory of its own
 //    that no guest instruction names, unless the same activation marked that
 //    chunk last (a local holds it): marks are only cleared between runs, never
@@ -38,6 +42,19 @@ export const MEMORY_HELPERS = [F_SIZE, F_GROW, F_FILL, F_COPY, F_MARK];
 const TRAP_ADDRESS = -1;
 /** OR-ed into an out-of-range atomic's address: beyond every real memory, low bits kept. */
 const ATOMIC_TRAP_BITS = 0xfffff000 | 0;
+
+/** The numeric instructions that can trap (binaryen numbers unary and binary ops apart): float-to-int truncation, */
+const TRAPPING_UNARY = new Set<number>([
+  binaryen.TruncSFloat32ToInt32, binaryen.TruncSFloat32ToInt64, binaryen.TruncUFloat32ToInt32, binaryen.TruncUFloat32ToInt64,
+  binaryen.TruncSFloat64ToInt32, binaryen.TruncSFloat64ToInt64, binaryen.TruncUFloat64ToInt32, binaryen.TruncUFloat64ToInt64,
+]);
+/** and integer division and remainder. */
+const TRAPPING_BINARY = new Set<number>([
+  binaryen.DivSInt32, binaryen.DivUInt32, binaryen.RemSInt32, binaryen.RemUInt32,
+  binaryen.DivSInt64, binaryen.DivUInt64, binaryen.RemSInt64, binaryen.RemUInt64,
+]);
+/** Nodes `skippable` looks at before it gives up. */
+const SKIPPABLE_BUDGET = 24;
 
 /** Bytes accessed by SIMD loads (binaryen op -> width). */
 const SIMD_LOAD_BYTES = new Map<number, number>([
@@ -78,9 +95,9 @@ export function addMemoryState(m: binaryen.Module, mem: string, defined: boolean
   addBulkHelpers(m, mem);
 }
 
-/** u64(addr) + u64(len) <= vbytes: the range [addr, addr+len) is inside the guest's memory. */
+/** u64(addr) + len <= vbytes (`len` an i64): the range [addr, addr+len) is inside the guest's memory. */
 function inRange(m: binaryen.Module, addr: number, len: number): number {
-  return m.i64.le_u(m.i64.add(m.i64.extend_u(addr), m.i64.extend_u(len)), m.global.get(G_VBYTES, i64));
+  return m.i64.le_u(m.i64.add(m.i64.extend_u(addr), len), m.global.get(G_VBYTES, i64));
 }
 
 function addSizeAndGrow(m: binaryen.Module, mem: string): void {
@@ -125,13 +142,13 @@ function addBulkHelpers(m: binaryen.Module, mem: string): void {
   const params = binaryen.createType([i32, i32, i32]);
   // memory.fill(dest, value, n): an out-of-range dest becomes TRAP_ADDRESS.
   m.addFunction(F_FILL, params, none, [], m.block(null, [
-    m.if(inRange(m, a(), n()), m.call(F_MARK, [a(), n()], none), m.local.set(0, m.i32.const(TRAP_ADDRESS))),
+    m.if(inRange(m, a(), m.i64.extend_u(n())), m.call(F_MARK, [a(), n()], none), m.local.set(0, m.i32.const(TRAP_ADDRESS))),
     m.memory.fill(a(), b(), n(), mem),
   ]));
   // memory.copy(dest, src, n): either side out of range makes the copy trap.
   m.addFunction(F_COPY, params, none, [], m.block(null, [
-    m.if(m.i32.eqz(inRange(m, b(), n())), m.local.set(1, m.i32.const(TRAP_ADDRESS))),
-    m.if(inRange(m, a(), n()), m.call(F_MARK, [a(), n()], none), m.local.set(0, m.i32.const(TRAP_ADDRESS))),
+    m.if(m.i32.eqz(inRange(m, b(), m.i64.extend_u(n()))), m.local.set(1, m.i32.const(TRAP_ADDRESS))),
+    m.if(inRange(m, a(), m.i64.extend_u(n())), m.call(F_MARK, [a(), n()], none), m.local.set(0, m.i32.const(TRAP_ADDRESS))),
     m.memory.copy(a(), b(), n(), mem, mem),
   ]));
 }
@@ -195,16 +212,71 @@ export class AccessRewriter {
     if (end > 0xffffffff) return m.block(null, [m.local.set(t, ptr), trap], i32);
     // Unchecked accesses (scan only: stores are not marked) trap only beyond the real size.
     if (this.mode.bounds === 'real') return m.local.tee(t, ptr, i32);
-    return m.select(
-      m.i64.le_u(m.i64.add(m.i64.extend_u(m.local.get(t, i32)), m.i64.const(BigInt(end) as never)), m.global.get(G_VBYTES, i64)),
-      m.local.tee(t, ptr, i32),
-      trap,
-    );
+    return m.select(inRange(m, m.local.get(t, i32), m.i64.const(BigInt(end) as never)), m.local.tee(t, ptr, i32), trap);
   }
 
-  private load(expr: number, cls: any, bytes: number, atomic = false): number {
-    cls.setPtr(expr, this.clamp(cls.getPtr(expr), offsetOf(expr, cls), bytes, TRAP_ADDRESS, atomic));
-    return expr;
+  /**
+   * Whether the branch check fits: a plain access whose bounds check runs on
+   * the virtual size, and whose other operand, if any, may be left
+   * unevaluated when the access traps.
+   */
+  private branchable(atomic: boolean, operand: number | null): boolean {
+    return !atomic && this.mode.bounds === 'virtual' && (operand === null || this.skippable(operand, { left: SKIPPABLE_BUDGET }));
+  }
+
+  /**
+   * `local.set t ptr` and the check: when [t+offset, t+offset+bytes) is not
+   * inside the guest's memory, a load beyond every real memory traps as the
+   * access itself would.
+   */
+  private checkedPtr(ptr: number, end: number): number[] {
+    const m = this.m;
+    const t = this.tmp();
+    const outside = m.i32.eqz(inRange(m, m.local.get(t, i32), m.i64.const(BigInt(end) as never)));
+    // Inline, not a call: one more frame could exhaust the stack where a fresh instance traps out of bounds.
+    // The unreachable tells V8 the branch ends there (without it the loop ran as slowly as with select).
+    const trap = m.block(null, [m.drop(m.i32.load8_u(0, 1, m.i32.const(TRAP_ADDRESS), this.mem)), m.unreachable()]);
+    return [m.local.set(t, ptr), m.if(outside, trap)];
+  }
+
+  private load(expr: number, cls: any, bytes: number, atomic = false, operand: number | null = null): number {
+    const offset = offsetOf(expr, cls);
+    if (!this.branchable(atomic, operand)) {
+      cls.setPtr(expr, this.clamp(cls.getPtr(expr), offset, bytes, TRAP_ADDRESS, atomic));
+      return expr;
+    }
+    const ptr = cls.getPtr(expr);
+    const check = this.checkedPtr(ptr, offset + bytes);
+    cls.setPtr(expr, this.m.local.get(this.tmp(), i32));
+    const block = this.m.block(null, [...check, expr], binaryen.getExpressionType(expr));
+    this.checkedLoads.set(block, ptr);
+    return block;
+  }
+
+  /** The checked blocks this rewriter made of loads, with their addresses (another operand was skippable to get there). */
+  private readonly checkedLoads = new Map<number, number>();
+
+  /**
+   * Whether `expr` may go unevaluated when the access it is an operand of
+   * traps: it cannot call, branch, throw, write anything but locals, or trap
+   * other than as an out-of-range load (the same trap the access gives).
+   * Walks at most a few nodes; a larger operand is not skippable.
+   */
+  private skippable(expr: number, budget: { left: number }): boolean {
+    if (--budget.left < 0) return false;
+    const ptr = this.checkedLoads.get(expr);
+    if (ptr !== undefined) return this.skippable(ptr, budget);
+    switch (binaryen.getExpressionId(expr)) {
+      case binaryen.ConstId: case binaryen.LocalGetId: case binaryen.GlobalGetId: return true;
+      case binaryen.LocalSetId: return this.skippable(B.LocalSet.getValue(expr), budget);
+      case binaryen.UnaryId: return !TRAPPING_UNARY.has(B.Unary.getOp(expr)) && this.skippable(B.Unary.getValue(expr), budget);
+      case binaryen.BinaryId:
+        return !TRAPPING_BINARY.has(B.Binary.getOp(expr)) && this.skippable(B.Binary.getLeft(expr), budget) && this.skippable(B.Binary.getRight(expr), budget);
+      case binaryen.SelectId:
+        return this.skippable(B.Select.getIfTrue(expr), budget) && this.skippable(B.Select.getIfFalse(expr), budget)
+          && this.skippable(B.Select.getCondition(expr), budget);
+    }
+    return false;
   }
 
   /**
@@ -213,12 +285,20 @@ export class AccessRewriter {
    * address + offset is 0xFFFFF000, whose chunk is JUNK_CHUNK (restore
    * clears it) and which is beyond every real memory, so the write traps.
    * An atomic one keeps its low bits (see clamp) and marks JUNK_CHUNK.
+   * A write `branchable` allows is checked by the branch first instead, and
+   * marks its own chunk.
    */
-  private store(expr: number, cls: any, bytes: number, atomic = false): number {
+  private store(expr: number, cls: any, bytes: number, atomic: boolean, operand: number | null): number {
     // Unmarked, a write needs only the bounds check a read has.
-    if (this.mode.tracking === 'scan') return this.load(expr, cls, bytes, atomic);
+    if (this.mode.tracking === 'scan') return this.load(expr, cls, bytes, atomic, operand);
     const m = this.m;
     const offset = offsetOf(expr, cls);
+    if (this.branchable(atomic, operand)) {
+      const check = this.checkedPtr(cls.getPtr(expr), offset + bytes);
+      cls.setPtr(expr, m.local.get(this.tmp(), i32));
+      const chunk = m.i32.shr_u(m.i32.add(m.local.get(this.tmp(), i32), m.i32.const(offset | 0)), m.i32.const(CHUNK_SHIFT));
+      return m.block(null, [...check, this.mark(chunk), expr], binaryen.getExpressionType(expr));
+    }
     const trapAt = (JUNK_CHUNK << CHUNK_SHIFT) - offset | 0;
     const t = this.tmp();
     const clamped = this.clamp(cls.getPtr(expr), offset, bytes, trapAt, atomic);
@@ -240,16 +320,17 @@ export class AccessRewriter {
       case binaryen.MemoryGrowId: return m.call(F_GROW, [B.MemoryGrow.getDelta(expr)], i32);
       case binaryen.LoadId: return this.load(expr, B.Load, B.Load.getBytes(expr), B.Load.isAtomic(expr));
       case binaryen.SIMDLoadId: return this.load(expr, B.SIMDLoad, SIMD_LOAD_BYTES.get(B.SIMDLoad.getOp(expr))!);
-      case binaryen.StoreId: return this.store(expr, B.Store, B.Store.getBytes(expr), B.Store.isAtomic(expr));
-      case binaryen.AtomicRMWId: return this.store(expr, B.AtomicRMW, B.AtomicRMW.getBytes(expr), true);
-      case binaryen.AtomicCmpxchgId: return this.store(expr, B.AtomicCmpxchg, B.AtomicCmpxchg.getBytes(expr), true);
+      case binaryen.StoreId: return this.store(expr, B.Store, B.Store.getBytes(expr), B.Store.isAtomic(expr), B.Store.getValue(expr));
+      case binaryen.AtomicRMWId: return this.store(expr, B.AtomicRMW, B.AtomicRMW.getBytes(expr), true, null);
+      case binaryen.AtomicCmpxchgId: return this.store(expr, B.AtomicCmpxchg, B.AtomicCmpxchg.getBytes(expr), true, null);
       // binaryen.js does not expose their static offset: checked as if it were 0
       // (they read and write no guest data: wait traps on an unshared memory).
       case binaryen.AtomicNotifyId: return this.load(expr, B.AtomicNotify, 4, true);
       case binaryen.AtomicWaitId: return this.load(expr, B.AtomicWait, B.AtomicWait.getExpectedType(expr) === i64 ? 8 : 4, true);
       case binaryen.SIMDLoadStoreLaneId: {
         const bytes = SIMD_LANE_BYTES.get(B.SIMDLoadStoreLane.getOp(expr))!;
-        return B.SIMDLoadStoreLane.isStore(expr) ? this.store(expr, B.SIMDLoadStoreLane, bytes) : this.load(expr, B.SIMDLoadStoreLane, bytes);
+        const vec = B.SIMDLoadStoreLane.getVec(expr);
+        return B.SIMDLoadStoreLane.isStore(expr) ? this.store(expr, B.SIMDLoadStoreLane, bytes, false, vec) : this.load(expr, B.SIMDLoadStoreLane, bytes, false, vec);
       }
       case binaryen.MemoryFillId:
         return m.call(F_FILL, [B.MemoryFill.getDest(expr), B.MemoryFill.getValue(expr), B.MemoryFill.getSize(expr)], none);
@@ -278,7 +359,7 @@ export class AccessRewriter {
     return m.block(null, [
       ...sets,
       m.if(m.i32.and(m.global.get(dropped, i32), m.i32.ne(m.i32.or(get(s), get(n)), m.i32.const(0))), m.local.set(s, m.i32.const(TRAP_ADDRESS))),
-      m.if(inRange(m, get(d), get(n)), m.call(F_MARK, [get(d), get(n)], none), m.local.set(d, m.i32.const(TRAP_ADDRESS))),
+      m.if(inRange(m, get(d), m.i64.extend_u(get(n))), m.call(F_MARK, [get(d), get(n)], none), m.local.set(d, m.i32.const(TRAP_ADDRESS))),
       expr,
     ], none);
   }
