@@ -143,6 +143,18 @@ export function createFilesystem(io: Io, fs: VirtualFs) {
       const bytes = file.data.read(start, Math.min(Number(length), file.size - start));
       return [bytes, start + bytes.length >= file.size && bytes.length < Number(length)];
     }
+    /**
+     * read() without the copy in between, for the native preview1 host: up
+     * to `max` bytes at `offset` go into the view `dest` gives for the n
+     * bytes the file has there; returns n.
+     */
+    readInto(offset: bigint, max: number, dest: (n: number) => Uint8Array): number {
+      const file = this.file('read');
+      const start = Math.min(Number(offset), file.size);
+      const n = Math.min(max, file.size - start);
+      file.data.readInto(start, dest(n));
+      return n;
+    }
     write(buffer: Uint8Array, offset: bigint): bigint {
       const file = this.file('write');
       if (offset + BigInt(buffer.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw 'file-too-large';

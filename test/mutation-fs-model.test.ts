@@ -56,6 +56,10 @@ describe('FileData against a flat byte array', () => {
       } else if (r < 9) {
         const len = next() % (2 * CHUNK);
         expect(Buffer.compare(data.read(pos, len), model.bytes.subarray(pos, pos + len))).toBe(0);
+        // readInto writes over whatever the buffer held (guest memory), holes as zeros.
+        const into = new Uint8Array(Math.max(0, Math.min(data.size, pos + len) - pos)).fill(0xaa);
+        data.readInto(pos, into);
+        expect(Buffer.compare(into, model.bytes.subarray(pos, pos + len))).toBe(0);
       } else {
         clones.push([data, model.bytes.slice()]); // as Volume.modify: the saved version stays, the file goes on in a clone
         data = data.clone();
@@ -76,6 +80,15 @@ describe('FileData against a flat byte array', () => {
     expect(a.read(0, a.size).every((x) => x === 7)).toBe(true);
     expect([...b.read(CHUNK - 6, 8)]).toEqual([7, 1, 1, 1, 1, 1, 1, 1]);
     expect(b.read(CHUNK + 2, 2 * CHUNK - 2).every((x) => x === 0)).toBe(true);
+  });
+
+  it('readInto: a hole (a write far past the end) reads as zeros over what the buffer held', () => {
+    const d = new FileData();
+    d.write(new Uint8Array([1, 2, 3]), 5 * CHUNK);
+    const into = new Uint8Array(2 * CHUNK + 4).fill(0xaa);
+    d.readInto(3 * CHUNK + 2, into.subarray(0, 2 * CHUNK + 1));
+    expect(into.subarray(0, 2 * CHUNK - 2).every((x) => x === 0)).toBe(true);
+    expect([...into.subarray(2 * CHUNK - 2, 2 * CHUNK + 4)]).toEqual([1, 2, 3, 0xaa, 0xaa, 0xaa]);
   });
 
   it('a file grown without writes reads as zeros, past its end as nothing', () => {

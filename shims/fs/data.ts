@@ -20,17 +20,27 @@ export class FileData {
   }
 
   read(pos: number, length: number): Uint8Array {
-    const end = Math.min(this.size, pos + length);
-    const out = new Uint8Array(Math.max(0, end - pos));
+    const out = new Uint8Array(Math.max(0, Math.min(this.size, pos + length) - pos));
+    this.readInto(pos, out);
+    return out;
+  }
+
+  /**
+   * Fills `out` with the bytes from `pos` on (`out` must end within the
+   * size). A missing chunk is written as zeros: `out` may be any memory,
+   * guest memory too (the native preview1 host reads into it directly).
+   */
+  readInto(pos: number, out: Uint8Array): void {
+    const end = pos + out.length;
     for (let at = pos; at < end;) {
       const k = Math.floor(at / CHUNK);
       const off = at - k * CHUNK;
       const n = Math.min(CHUNK - off, end - at);
       const chunk = this.chunks[k];
       if (chunk) out.set(chunk.subarray(off, off + n), at - pos);
+      else out.fill(0, at - pos, at - pos + n);
       at += n;
     }
-    return out;
   }
 
   write(bytes: Uint8Array, pos: number): void {

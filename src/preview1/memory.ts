@@ -130,6 +130,13 @@ export class GuestMemory {
     this.mark?.(ptr, data.length);
   }
 
+  /** A view of guest bytes the caller writes at once (checked and marked now; valid until memory grows). */
+  writable(ptr: number, len: number): Uint8Array {
+    const bytes = this.bytes(ptr, len);
+    this.mark?.(ptr, len);
+    return bytes;
+  }
+
   /** Marks a range written through dataView(). */
   touched(ptr: number, len: number): void {
     this.mark?.(ptr, len);

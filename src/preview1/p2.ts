@@ -31,7 +31,8 @@ export interface Descriptor {
   getType(): string;
   setSize(size: bigint): void;
   setTimes(atime: NewTimestamp, mtime: NewTimestamp): void;
-  read(length: bigint, offset: bigint): [Uint8Array, boolean];
+  /** Not WASI 0.2: read() straight into the view `dest` gives for the n bytes there are; returns n. */
+  readInto(offset: bigint, max: number, dest: (n: number) => Uint8Array): number;
   write(buffer: Uint8Array, offset: bigint): bigint;
   readDirectory(): { readDirectoryEntry(): { type: string; name: string } | undefined };
   createDirectoryAt(path: string): void;
