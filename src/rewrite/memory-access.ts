@@ -253,7 +253,11 @@ export class AccessRewriter {
     return block;
   }
 
-  /** The checked blocks this rewriter made of loads, with their addresses (another operand was skippable to get there). */
+  /**
+   * The checked blocks this rewriter made, with their addresses: loads (any
+   * other operand was skippable to get here), and in scan mode stores, which
+   * are no operand of anything.
+   */
   private readonly checkedLoads = new Map<number, number>();
 
   /**
