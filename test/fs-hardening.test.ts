@@ -143,6 +143,18 @@ describe('host directories', () => {
   });
 });
 
+describe('reads into guest memory', () => {
+  it('a file that starts with a hole reads as zeros over what the buffer held, native path as the adapter, reused as fresh', async () => {
+    // cat reads into one static buffer: the first cat fills it, the second reads 70,000 bytes of hole there
+    // (the native path copies straight into guest memory, the adapter through a host buffer).
+    const input = ops('cat:/data/in.txt', 'pwrite:/data/z.txt:70000:y', 'cat:/data/z.txt');
+    const fresh = await freshRun(base, input);
+    expect(fresh.out).toBe('cat:/data/in.txt: [hello]\npwrite:/data/z.txt:70000:y: ok\ncat:/data/z.txt: []\n');
+    expect((await freshRun({ ...base, preview1: 'adapter' }, input)).out).toBe(fresh.out);
+    await differential(OPS, base, [input, ops('cat:/data/in.txt')], 8);
+  });
+});
+
 describe('descriptors', () => {
   it('a descriptor the init opened reads the snapshot contents in every run', async () => {
     const options: CreateOptions = { ...base, init: 'fs_ops_init' };
