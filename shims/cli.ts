@@ -48,15 +48,18 @@ class Capture {
     this.size += n;
   }
   private grow(need: number): void {
-    // Never above the limit. Small buffers come from Node's pool, as Buffer.from's do; larger ones
-    // are zero-filled, so no uninitialised process memory sits behind a result.
-    const size = Math.min(this.limit, Math.max(need, 2 * this.buf.length, 128));
+    // Never above the limit. The first write's size exactly (a run that writes once hands its
+    // buffer over whole, see take()), then doubling. Small buffers come from Node's pool, as
+    // Buffer.from's do; larger ones are zero-filled, so no uninitialised process memory sits
+    // behind a result.
+    const size = this.size === 0 ? need : Math.min(this.limit, Math.max(need, 2 * this.buf.length, 128));
     const next = size < Buffer.poolSize >>> 1 ? Buffer.allocUnsafe(size) : Buffer.alloc(size);
     next.set(this.buf.subarray(0, this.size));
     this.buf = next;
   }
   take(): Buffer {
     if (this.size === 0) return NOTHING;
+    if (this.size === this.buf.length) return this.buf;
     const view = this.buf.subarray(0, this.size);
     // A large result does not keep up to twice its size alive.
     return this.buf.length - this.size > SLACK ? Buffer.from(view) : view;

@@ -34,9 +34,17 @@ export function createIo() {
   // in the snapshot (e.g. stdout fetched by an init function) is live again in
   // the next run, as its counterpart is on a fresh instance.
   let closed = new WeakSet<object>();
+  /** Whether `closed` holds anything (most runs close nothing: their set is kept). */
+  let closedAny = false;
   /** Starts a new run: every stream the rewound glue can still reach is open. */
   function beginRun(): void {
+    if (!closedAny) return;
     closed = new WeakSet();
+    closedAny = false;
+  }
+  function close(stream: object): void {
+    closed.add(stream);
+    closedAny = true;
   }
 
   class IoError {
@@ -90,7 +98,7 @@ export function createIo() {
       return new Pollable();
     }
     [Symbol.dispose](): void {
-      closed.add(this);
+      close(this);
     }
   }
 
@@ -136,7 +144,7 @@ export function createIo() {
       return new Pollable();
     }
     [Symbol.dispose](): void {
-      closed.add(this);
+      close(this);
     }
   }
 

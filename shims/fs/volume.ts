@@ -120,8 +120,10 @@ export class Volume {
 
   /** Undoes every change since the last commit. */
   rollback(): void {
-    for (const [i, s] of this.journal) restore(i, s);
-    this.journal.clear();
+    if (this.journal.size !== 0) {
+      for (const [i, s] of this.journal) restore(i, s);
+      this.journal.clear();
+    }
     this.nextIno = this.mark.nextIno;
     this.bytes = this.mark.bytes;
     this.entries = this.mark.entries;
