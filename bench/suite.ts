@@ -13,6 +13,7 @@ import { densityTable, measureDensity } from '../src/bench/density.js';
 import type { Workload } from '../src/bench/measure.js';
 import { realProgramWorkloads } from '../src/bench/real-programs.js';
 import { measureTargets, targetsTable } from '../src/bench/targets.js';
+import { measureSideBySide, sideBySideTable } from '../src/bench/side-by-side.js';
 
 const require = createRequire(import.meta.url);
 const fixture = (name: string) => new URL(`../test/fixtures/build/${name}.wasm`, import.meta.url).pathname;
@@ -52,6 +53,9 @@ const targets = await measureTargets({ hello: fixture('hello'), component: fixtu
 });
 const parts = [];
 for (const [w, runs] of workloads) parts.push(await runBench([w], Math.ceil(runs * scale)));
+// Then every workload's reused instance against every fresh host in alternating rounds (side-by-side.ts).
+const sideBySide = [];
+for (const [w] of workloads) sideBySide.push(await measureSideBySide(w, { rounds: 5, windowMs: 200 }));
 const report = {
   date: new Date().toISOString(),
   node: process.version,
@@ -67,6 +71,7 @@ const report = {
   fsReset: await measureFsReset(fixture('fs-ops'), scale),
   density: await measureDensity(scale < 1),
   targets,
+  sideBySide,
 };
 process.stdout.write(`\n${textTable(report)}`);
 process.stdout.write(`\nisolation cost (guest time; reset of memory alone)\n\n${guestCostTable(report.guestCost)}`);
@@ -75,6 +80,7 @@ process.stdout.write(`\nfile system reset, ${fr.files} files / ${fr.bytes / 1e6}
   + `file system rollback p50 ${fr.fsResetUs.p50.toFixed(1)} us (mean ${fr.fsResetUs.mean.toFixed(1)}); `
   + `whole-instance reset p50 ${fr.instanceResetUs.tree.toFixed(1)} us (empty tree: ${fr.instanceResetUs.empty.toFixed(1)} us)\n`);
 process.stdout.write(`\nresident memory (one process per configuration)\n\n${densityTable(report.density)}`);
+process.stdout.write(`\nreused against every fresh host, side by side in ${sideBySide[0]?.rounds.length ?? 0} alternating rounds (per fresh host: fresh time / reused time, median round and range)\n\n${sideBySideTable(sideBySide)}`);
 process.stdout.write(`\nspeed targets, ${targets.length} alternating rounds (medians per round; each ratio within its round)\n\n${targetsTable(targets)}`);
 const out = new URL('./results/', import.meta.url).pathname;
 await mkdir(out, { recursive: true });

@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { measureBreakdown } from '../src/bench/breakdown.js';
 import { comparisons, htmlReport, textTable } from '../src/bench/report.js';
 import { isCoreModule, measureBrowserShim, measureNodeWasi, NODE_WASI_MODE, SHIM_MODE } from '../src/bench/wasip1-baselines.js';
-import { REUSE_MODE, SCAN_MODE } from '../src/bench/measure.js';
+import { AUTO_MODE, OUR_FRESH_MODE, REUSE_MODE, SCAN_MODE } from '../src/bench/measure.js';
+import { JCO_MODE } from '../src/bench/jco-baseline.js';
+import { BaselineChild, ChildFailed, childScript } from '../src/bench/child-protocol.js';
+import { measureSideBySide, ratios, sideBySideTable, type SideBySide } from '../src/bench/side-by-side.js';
 import { measureTargets, median, targetsTable } from '../src/bench/targets.js';
 import { ReusableInstance } from '../src/index.js';
 import { fixture } from './helpers.js';
@@ -67,6 +70,52 @@ describe('bench baselines and breakdown', () => {
     expect(text).toContain('hello >= 400x a fresh jco instance: median 378x (rounds 300-500x), not met (met in 1 of 3 rounds)');
     expect(text).toContain('hello >= 15x a fresh browser_wasi_shim instance: median 22.2x (rounds 16.7-25.0x), met (met in 3 of 3 rounds)');
     expect(text).toContain('component hello (WAT) <= 8 us per call: median 9.0 us (rounds 9.0-9.0 us), not met (met in 0 of 3 rounds)');
+  });
+
+  it('side by side: every round times the reused hello and every fresh host', async () => {
+    const s = await measureSideBySide(hello, { rounds: 2, windowMs: 1 });
+    expect(s.reusedMode).toBe(AUTO_MODE);
+    expect(s.rounds).toHaveLength(2);
+    // node:wasi has crashed the process on some Node lines: then it is a skipped row, not a figure.
+    const nodeWasi = s.skipped.some((k) => k.mode === NODE_WASI_MODE) ? [] : [NODE_WASI_MODE];
+    expect(s.skipped.filter((k) => k.mode !== NODE_WASI_MODE)).toEqual([]);
+    for (const r of s.rounds) {
+      expect(r.reusedMs).toBeGreaterThan(0);
+      expect(Object.keys(r.freshMs).sort()).toEqual([OUR_FRESH_MODE, SHIM_MODE, JCO_MODE, ...nodeWasi].sort());
+      for (const v of Object.values(r.freshMs)) expect(v).toBeGreaterThan(0);
+    }
+  });
+
+  it('side by side on a component: our fresh host and jco (the wasip1 hosts run core modules only)', async () => {
+    const s = await measureSideBySide({ program: 'hello-component', file: fixture('hello-component') }, { rounds: 1, windowMs: 1 });
+    expect(s.reusedMode).toBe(REUSE_MODE);
+    expect(Object.keys(s.rounds[0]!.freshMs).sort()).toEqual([OUR_FRESH_MODE, JCO_MODE].sort());
+  });
+
+  it('the side-by-side verdict takes the median round per fresh host and names a slower one', () => {
+    const s = (program: string, rounds: [number, number, number][]): SideBySide => ({
+      program, reusedMode: AUTO_MODE, skipped: [{ program, mode: JCO_MODE, reason: 'cannot transpile' }],
+      rounds: rounds.map(([reusedMs, wasi, ours]) => ({ reusedMs, freshMs: { [NODE_WASI_MODE]: wasi, [OUR_FRESH_MODE]: ours } })),
+    });
+    const fast = s('fast', [[1, 2, 3], [1, 4, 3], [2, 2, 3]]);
+    expect(ratios(fast).get(NODE_WASI_MODE)).toEqual([2, 4, 1]);
+    // One round below 1x does not make a verdict: the median round does.
+    const slow = s('slow', [[10, 9, 20], [10, 11, 20], [10, 8, 20]]);
+    const text = sideBySideTable([fast, slow]);
+    expect(text).toContain('| fast | snapshot reuse, auto memory mode (wasi-rewind) | 1.00 | 2.00x (1.00-4.00x) | not measured | 3.00x (1.50-3.00x) | not measured |');
+    expect(text).toContain('| slow | snapshot reuse, auto memory mode (wasi-rewind) | 10.0 | 0.90x (0.80-1.10x) slower |');
+    expect(text).toContain('not measured: fast under fresh jco instance per run (preview2-shim): cannot transpile');
+    expect(text).toContain('no workload slower than a fresh instance (median round, every fresh host): not met: slow against fresh node:wasi instance per run (0.90x)');
+    expect(sideBySideTable([fast])).toContain('every fresh host): met');
+  });
+
+  it('a baseline child that crashes or cannot run the program is a ChildFailed with the reason', async () => {
+    const crash = await BaselineChild.start(['-e', 'process.kill(process.pid, "SIGSEGV")'], hello).catch((e: unknown) => e);
+    expect(crash).toBeInstanceOf(ChildFailed);
+    expect((crash as Error).message).toBe('crashed (SIGSEGV)');
+    const missing = await BaselineChild.start(childScript('node-wasi-child'), { program: 'missing', file: '/no/such/program.wasm' }, ['--no-warnings']).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ChildFailed);
+    expect((missing as Error).message).toMatch(/no\/such\/program\.wasm/);
   });
 
   it('the report sets the reused instance against every fresh host', () => {

@@ -48,7 +48,7 @@ describe('rewind bench', () => {
     expect(r.stdout).toContain(`not measured: hello-component.wasm under ${SCAN_REAL_MODE}`);
   });
 
-  it('the baseline takes workloads with megabytes of in-memory files (sent over stdin, not argv)', async () => {
+  it('the baseline takes workloads with megabytes of in-memory files (structured-cloned over the IPC channel, not argv)', async () => {
     const big = new Uint8Array(3 << 20).fill(7);
     const m = await measureJco({ program: 'files', file: fixture('files'), args: ['out.txt', 'x'], options: { dirs: { '/data': { 'big.bin': big, sub: { 'a.txt': 'a' } } } } }, 3);
     expect(m.runs).toBe(3);

@@ -1,14 +1,12 @@
 // Child process of jco-baseline.ts: fresh jco instantiation + run per
-// iteration with preview2-shim's Node host. Reads the workload from stdin
-// (v8-serialized), prints one JSON line on stderr:
-// the measurement, or { error } when the baseline cannot run the program.
+// iteration with preview2-shim's Node host, timed in windows (child-protocol.ts).
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { Tree } from '../../shims/vfs.js';
 import { prepareComponent } from '../prepare.js';
-import { answerParent, timeFreshRuns } from './stats.js';
+import { serveParent } from './child-protocol.js';
 import type { Workload } from './measure.js';
 
 /** preview2-shim's wasi:cli/exit calls process.exit; here it ends the run instead of the process. */
@@ -26,7 +24,7 @@ function materialise(tree: Tree, dir = mkdtempSync(join(tmpdir(), 'rewind-bench-
   return dir;
 }
 
-async function measure(w: Workload & { runs: number }) {
+async function prepare(w: Workload): Promise<() => number> {
   const prepared = await prepareComponent(w.file);
   const { instantiate, modules } = prepared.plain;
   // preview2-shim preopens host directories: in-memory trees are written to a temp dir once.
@@ -49,7 +47,7 @@ async function measure(w: Workload & { runs: number }) {
     return t1 - t0;
   };
 
-  return { program: w.program, ...timeFreshRuns(w.runs, once), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+  return once;
 }
 
 function findExit(e: unknown): GuestExit | undefined {
@@ -61,5 +59,5 @@ const exit = process.exit.bind(process);
 process.exit = ((code?: number) => {
   throw new GuestExit(code ?? 0);
 }) as typeof process.exit;
-await answerParent<Workload & { runs: number }>(measure);
-exit(0); // preview2-shim's I/O worker would keep the process alive
+// preview2-shim's I/O worker would keep the process alive: the real exit ends it.
+serveParent(prepare, exit);

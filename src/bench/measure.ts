@@ -27,10 +27,11 @@ export const REUSE_MODE = 'snapshot reuse (wasi-rewind)';
 export const SCAN_MODE = 'snapshot reuse, memory scan (wasi-rewind)';
 export const SCAN_REAL_MODE = 'snapshot reuse, scan + real bounds (wasi-rewind)';
 export const AUTO_MODE = 'snapshot reuse, auto memory mode (wasi-rewind)';
+export const OUR_FRESH_MODE = 'fresh instance per run (our host)';
 
 /** Each mode's strategy and the options it adds to the workload's. */
 export const MODES: Record<string, { strategy: Strategy; options?: CreateOptions }> = {
-  'fresh instance per run (our host)': { strategy: 'reinstantiate' },
+  [OUR_FRESH_MODE]: { strategy: 'reinstantiate' },
   [REUSE_MODE]: { strategy: 'snapshot' },
   [SCAN_MODE]: { strategy: 'snapshot', options: { memoryTracking: 'scan' } },
   [SCAN_REAL_MODE]: { strategy: 'snapshot', options: { memoryTracking: 'scan', boundsChecks: 'real' } },

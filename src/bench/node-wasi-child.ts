@@ -1,6 +1,5 @@
 // Child process of wasip1-baselines.ts: a fresh node:wasi instance of a
-// precompiled module per run. Reads the workload from stdin (v8-serialized),
-// prints one JSON line on stderr: the measurement, or { error }.
+// precompiled module per run, timed in windows (child-protocol.ts).
 import { closeSync, mkdirSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { WASI } from 'node:wasi';
 import type { Tree } from '../../shims/vfs.js';
 import { readInput } from '../load.js';
 import type { Workload } from './measure.js';
-import { answerParent, timeFreshRuns } from './stats.js';
+import { serveParent } from './child-protocol.js';
 
 function materialise(tree: Tree, dir = mkdtempSync(join(tmpdir(), 'rewind-bench-'))): string {
   for (const [name, value] of Object.entries(tree)) {
@@ -18,7 +17,7 @@ function materialise(tree: Tree, dir = mkdtempSync(join(tmpdir(), 'rewind-bench-
   return dir;
 }
 
-async function measure(w: Workload & { runs: number }) {
+async function prepare(w: Workload): Promise<() => number> {
   const module = new WebAssembly.Module(await readInput(w.file) as Uint8Array<ArrayBuffer>);
   const preopens: Record<string, string> = {};
   for (const [guest, source] of Object.entries(w.options?.dirs ?? {})) {
@@ -42,7 +41,7 @@ async function measure(w: Workload & { runs: number }) {
       closeSync(stdin);
     }
   };
-  return { program: w.program, ...timeFreshRuns(w.runs, once), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 };
+  return once;
 }
 
-await answerParent<Workload & { runs: number }>(measure);
+serveParent(prepare, (code) => process.exit(code));

@@ -34,12 +34,8 @@ export function warmUp(minRuns: number, once: () => void): void {
   for (let i = 0; i < minRuns || (i < WARM_MAX_RUNS && performance.now() - start < WARM_MS); i++) once();
 }
 
-/**
- * A fresh-instance baseline's timed loop: a warm-up (at least 20 runs), then
- * `runs` runs of `once` (which returns its instantiation time), summarised.
- */
-export function timeFreshRuns(runs: number, once: () => number): Summary {
-  warmUp(Math.min(20, runs), once);
+/** `runs` runs of `once` (which returns its instantiation time), summarised. */
+export function timeRuns(runs: number, once: () => number): Summary {
   const latencies: number[] = [];
   const instantiations: number[] = [];
   const start = performance.now();
@@ -51,20 +47,8 @@ export function timeFreshRuns(runs: number, once: () => number): Summary {
   return summarise(latencies, instantiations, performance.now() - start);
 }
 
-/**
- * The protocol of a baseline child process: a serialized workload on stdin,
- * one JSON line (the measurement, or `{ error }`) on stderr, since the
- * program under test owns stdout.
- */
-export async function answerParent<W>(measure: (w: W) => Promise<unknown>): Promise<void> {
-  const { deserialize } = await import('node:v8');
-  let line: string;
-  try {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    line = JSON.stringify(await measure(deserialize(Buffer.concat(chunks)) as W));
-  } catch (e) {
-    line = JSON.stringify({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
-  }
-  process.stderr.write(`${line}\n`);
+/** A fresh-instance baseline's timed loop: a warm-up (at least 20 runs), then timeRuns. */
+export function timeFreshRuns(runs: number, once: () => number): Summary {
+  warmUp(Math.min(20, runs), once);
+  return timeRuns(runs, once);
 }

@@ -2,12 +2,12 @@
 // drifts in phases of seconds (2x on a shared 2-core machine), and the main
 // table measures each mode in one stretch, so a ratio there can set a fast
 // phase against a slow one. Here every round times the reused hello, its
-// fresh baselines (jco in a child process, browser_wasi_shim) and the
+// fresh baselines (jco in a child process that serves every round, browser_wasi_shim) and the
 // component hello back to back; each ratio is taken within one round and
 // the report gives the median round and the range.
 import { BenchError } from '../errors.js';
 import { ReusableInstance } from '../instance.js';
-import { measureJco } from './jco-baseline.js';
+import { startJco } from './jco-baseline.js';
 import { Progress } from './progress.js';
 import type { Workload } from './measure.js';
 import { summarise, warmUp } from './stats.js';
@@ -63,14 +63,20 @@ export async function measureTargets(files: TargetFiles, sizes: TargetSizes): Pr
   const w: Workload = { program: 'hello (C)', file: files.hello };
   const rounds: TargetRound[] = [];
   const progress = new Progress('speed targets: rounds', sizes.rounds);
-  for (let r = 0; r < sizes.rounds; r++) {
-    const helloUs = window(hello, sizes.helloRuns);
-    const jcoUs = (await measureJco(w, sizes.jcoRuns)).p50Ms * 1000;
-    const shim = await measureBrowserShim(w, sizes.shimRuns);
-    if (!('measurement' in shim)) throw new BenchError(`browser_wasi_shim cannot run hello: ${shim.skipped.reason}`);
-    const componentUs = window(component, sizes.componentRuns);
-    rounds.push({ helloUs, componentUs, jcoUs, shimUs: shim.measurement.p50Ms * 1000 });
-    progress.tick(r + 1);
+  // One jco child serves every round (warmed up once, as the reused instances are).
+  const jco = await startJco(w);
+  try {
+    for (let r = 0; r < sizes.rounds; r++) {
+      const helloUs = window(hello, sizes.helloRuns);
+      const jcoUs = (await jco.window(sizes.jcoRuns)).p50Ms * 1000;
+      const shim = await measureBrowserShim(w, sizes.shimRuns);
+      if (!('measurement' in shim)) throw new BenchError(`browser_wasi_shim cannot run hello: ${shim.skipped.reason}`);
+      const componentUs = window(component, sizes.componentRuns);
+      rounds.push({ helloUs, componentUs, jcoUs, shimUs: shim.measurement.p50Ms * 1000 });
+      progress.tick(r + 1);
+    }
+  } finally {
+    jco.close();
   }
   return rounds;
 }

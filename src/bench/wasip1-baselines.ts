@@ -5,14 +5,12 @@
 // process, node-wasi-child.ts: it writes to real file descriptors and has
 // crashed the process after thousands of fresh instances on some Node
 // versions, which is reported, not hidden).
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serialize } from 'node:v8';
 import { ConsoleStdout, Directory, File, OpenFile, PreopenDirectory, WASI, type Inode } from '@bjorn3/browser_wasi_shim';
 import type { Tree } from '../../shims/vfs.js';
 import { readInput, wasmKind } from '../load.js';
+import { BaselineChild, ChildFailed, childScript } from './child-protocol.js';
 import type { Measurement, Workload } from './measure.js';
 import { timeFreshRuns } from './stats.js';
 
@@ -48,7 +46,8 @@ function readTree(dir: string): Tree {
   return tree;
 }
 
-export async function measureBrowserShim(w: Workload, runs: number): Promise<BaselineResult> {
+/** One fresh browser_wasi_shim host, instance and run of `w` per call; returns the instantiation time. */
+export async function browserShimRun(w: Workload): Promise<() => number> {
   const module = new WebAssembly.Module(await readInput(w.file) as Uint8Array<ArrayBuffer>);
   const dirs = Object.entries(w.options?.dirs ?? {}).map(([guest, source]) =>
     [guest, typeof source === 'string' ? readTree(source) : source as Tree] as const);
@@ -56,8 +55,7 @@ export async function measureBrowserShim(w: Workload, runs: number): Promise<Bas
   const env = Object.entries(w.options?.env ?? {}).map(([k, v]) => `${k}=${v}`);
   const stdin = new TextEncoder().encode(w.stdin ?? '');
   let out = 0;
-  /** One fresh host, instance and run; returns the instantiation time. */
-  const once = (): number => {
+  return (): number => {
     const t0 = performance.now();
     // The file systems are built per run too: a run may change them.
     const fds = [
@@ -72,37 +70,32 @@ export async function measureBrowserShim(w: Workload, runs: number): Promise<Bas
     wasi.start(instance as never);
     return t1 - t0;
   };
+}
+
+export async function measureBrowserShim(w: Workload, runs: number): Promise<BaselineResult> {
   try {
+    const once = await browserShimRun(w);
     return { measurement: { program: w.program, mode: SHIM_MODE, ...timeFreshRuns(runs, once), wasmMemoryBytes: null, rssMiB: process.memoryUsage().rss / 2 ** 20 } };
   } catch (e) {
     return { skipped: { program: w.program, mode: SHIM_MODE, reason: e instanceof Error ? `${e.name}: ${e.message}` : String(e) } };
   }
 }
 
-// Built (dist/), the child is JavaScript; from sources, tsx loads the .ts file (see jco-baseline.ts).
-const built = fileURLToPath(new URL('./node-wasi-child.js', import.meta.url));
-const child = existsSync(built) ? [built] : ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./node-wasi-child.ts', import.meta.url))];
+/** A child that runs `w` on fresh node:wasi instances, warmed up (ChildFailed if it cannot run it). */
+export function startNodeWasi(w: Workload): Promise<BaselineChild> {
+  // node:wasi warns that it is experimental on every process start: not a result.
+  return BaselineChild.start(childScript('node-wasi-child'), w, ['--no-warnings']);
+}
 
 export async function measureNodeWasi(w: Workload, runs: number): Promise<BaselineResult> {
-  let err = '';
-  const skipped = (reason: string): BaselineResult => ({ skipped: { program: w.program, mode: NODE_WASI_MODE, reason } });
-  const ended = await new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>((resolve) => {
-    // node:wasi warns that it is experimental on every process start: not a result.
-    const proc = spawn(process.execPath, ['--no-warnings', ...child], { stdio: ['pipe', 'ignore', 'pipe'] });
-    proc.on('error', resolve);
-    proc.on('close', (code, signal) => resolve({ code, signal }));
-    proc.stderr.on('data', (d) => (err += d));
-    proc.stdin.on('error', () => { /* the exit status and stderr tell why */ });
-    proc.stdin.end(serialize({ ...w, runs }));
-  });
-  if (ended instanceof Error) return skipped(`cannot start the child process: ${ended.message}`);
-  const line = err.trim().split('\n').pop() ?? '';
-  let parsed: (Measurement & { error?: undefined }) | { error: string } | undefined;
+  let child: BaselineChild | undefined;
   try {
-    parsed = line.startsWith('{') ? JSON.parse(line) : undefined;
-  } catch { /* reported below */ }
-  if (ended.signal) return skipped(`crashed (${ended.signal}) during ${runs} fresh instances`);
-  if (parsed?.error) return skipped(parsed.error);
-  if (ended.code !== 0 || !parsed) return skipped(`failed (exit ${ended.code}): ${err.trim().slice(-300)}`);
-  return { measurement: { ...(parsed as Measurement), mode: NODE_WASI_MODE } };
+    child = await startNodeWasi(w);
+    return { measurement: { program: w.program, mode: NODE_WASI_MODE, ...await child.window(runs), wasmMemoryBytes: null } };
+  } catch (e) {
+    if (!(e instanceof ChildFailed)) throw e;
+    return { skipped: { program: w.program, mode: NODE_WASI_MODE, reason: `${e.message} (${runs} fresh instances after the warm-up)` } };
+  } finally {
+    child?.close();
+  }
 }
