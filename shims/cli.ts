@@ -54,7 +54,7 @@ class Capture {
     // behind a result.
     const size = this.size === 0 ? need : Math.min(this.limit, Math.max(need, 2 * this.buf.length, 128));
     const next = size < Buffer.poolSize >>> 1 ? Buffer.allocUnsafe(size) : Buffer.alloc(size);
-    next.set(this.buf.subarray(0, this.size));
+    if (this.size) next.set(this.buf.subarray(0, this.size));
     this.buf = next;
   }
   take(): Buffer {

@@ -162,12 +162,19 @@ export type RunOptions = {
 const noOptions = new WeakMap<z.ZodType, unknown>();
 
 export function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  if (value === undefined || (value?.constructor === Object && Object.keys(value).length === 0)) {
-    if (!noOptions.has(schema)) noOptions.set(schema, parseOrThrow(schema, {}, what));
-    const empty = noOptions.get(schema) as z.output<S>;
+  if (value === undefined || isEmptyObject(value)) {
+    let empty = noOptions.get(schema) as z.output<S> | undefined;
+    if (empty === undefined) noOptions.set(schema, (empty = parseOrThrow(schema, {}, what)));
     return (typeof empty === 'object' && empty !== null ? { ...empty } : empty) as z.output<S>;
   }
   return parseOrThrow(schema, value, what);
+}
+
+/** A plain object with no own enumerable keys (`{}`), told without building a key list. */
+function isEmptyObject(value: unknown): boolean {
+  if ((value as object | null)?.constructor !== Object) return false;
+  for (const _ in value as object) return false;
+  return true;
 }
 
 function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {

@@ -13,7 +13,8 @@ import { AUTO_MODE, OUR_FRESH_MODE, REUSE_MODE, SCAN_MODE } from '../src/bench/m
 import { JCO_MODE } from '../src/bench/jco-baseline.js';
 import { BaselineChild, ChildFailed, childScript } from '../src/bench/child-protocol.js';
 import { measureSideBySide, ratios, sideBySideTable, type SideBySide } from '../src/bench/side-by-side.js';
-import { measureTargets, median, targetsTable } from '../src/bench/targets.js';
+import { measureTargets, targetsTable } from '../src/bench/targets.js';
+import { median } from '../src/bench/stats.js';
 import { ReusableInstance } from '../src/index.js';
 import { fixture } from './helpers.js';
 

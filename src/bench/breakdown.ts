@@ -1,8 +1,9 @@
 // Where a reused run's time goes, measured in a separate instrumented pass
 // (never in the timed loop: the timers cost more than some phases):
-//  - reset: RunResult.resetMs (host reset + memory/globals/tables/glue restore);
+//  - reset: RunResult.resetMs (host reset + memory/globals/tables/glue
+//    restore, then the host's setup for the run: args, env, stdin, capture);
 //  - host begin/end: what run() does outside reset and the guest call
-//    (argument checks, host beginRun/endRun, output collection);
+//    (argument checks, output collection, the result);
 //  - imports (JS): time spent inside the JS functions the core instances
 //    import: jco's trampolines with the lifting/lowering and the WASI host
 //    for a component, the preview1 host for a native module; measured by

@@ -8,6 +8,7 @@ import { createFilesystem } from '../../shims/filesystem.js';
 import { createIo } from '../../shims/io.js';
 import { VirtualFs, type Tree } from '../../shims/vfs.js';
 import { ReusableInstance } from '../instance.js';
+import { median } from './stats.js';
 
 export interface FsResetResult {
   files: number;
@@ -29,8 +30,6 @@ export function benchTree(dirs = 40, filesPerDir = 50, fileBytes = 10_000): Tree
   return tree;
 }
 
-const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-
 function fsOnly(tree: Tree, repeat: number): { p50: number; mean: number } {
   const fs = new VirtualFs([{ guestPath: '/data', source: { tree } }]);
   const api = createFilesystem(createIo(), fs).interfaces;
@@ -45,7 +44,7 @@ function fsOnly(tree: Tree, repeat: number): { p50: number; mean: number } {
     fs.reset();
     if (i >= 100) times.push((performance.now() - t0) * 1000);
   }
-  return { p50: p50(times), mean: times.reduce((a, b) => a + b, 0) / times.length };
+  return { p50: median(times), mean: times.reduce((a, b) => a + b, 0) / times.length };
 }
 
 async function instanceReset(wasm: string, tree: Tree, repeat: number): Promise<number> {
@@ -56,7 +55,7 @@ async function instanceReset(wasm: string, tree: Tree, repeat: number): Promise<
     const { resetMs } = inst.reset();
     if (i >= 20) times.push(resetMs * 1000);
   }
-  return p50(times);
+  return median(times);
 }
 
 export async function measureFsReset(fsOpsWasm: string, scale = 1): Promise<FsResetResult> {

@@ -5,6 +5,7 @@
 import { CHUNKS_PER_PAGE, DEFAULT_MEMORY_MODE, EXPORT_VBYTES, EXPORT_VPAGES, PAGE } from '../rewrite/info.js';
 import { TrackedMemory } from '../memory/tracked-memory.js';
 import { ReusableInstance, type CreateOptions, type RunOptions } from '../index.js';
+import { median } from './stats.js';
 
 export interface GuestCostRow {
   program: string;
@@ -27,8 +28,6 @@ export interface GuestCost {
 }
 
 export interface GuestWorkload { program: string; file: string; run: RunOptions; options?: CreateOptions; runs: number }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Median guest time of the first run of new instances (durationMs: the run only). */
 async function firstRunMs(w: GuestWorkload, strategy: 'reinstantiate' | 'snapshot', runs: number): Promise<number> {

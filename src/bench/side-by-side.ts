@@ -12,8 +12,7 @@ import { ReusableInstance } from '../instance.js';
 import { ChildFailed, type BaselineChild } from './child-protocol.js';
 import { JCO_MODE, startJco } from './jco-baseline.js';
 import { AUTO_MODE, MODES, OUR_FRESH_MODE, REUSE_MODE, type Workload } from './measure.js';
-import { median } from './targets.js';
-import { summarise, warmUp } from './stats.js';
+import { median, summarise, warmUp } from './stats.js';
 import { browserShimRun, isCoreModule, NODE_WASI_MODE, SHIM_MODE, startNodeWasi, type Skipped } from './wasip1-baselines.js';
 
 /** A host timed in windows: each window runs it `runs` times and gives the median ms per run. */

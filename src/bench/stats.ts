@@ -19,6 +19,13 @@ export function summarise(latenciesMs: number[], resetMs: number[], totalMs: num
   };
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export const median = (values: number[]): number => {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
 /** Least wall time every mode warms up for: V8 tiers a large module's hot functions up over seconds. */
 const WARM_MS = 4000;
 const WARM_MAX_RUNS = 20_000;
