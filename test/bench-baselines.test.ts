@@ -108,6 +108,9 @@ describe('bench baselines and breakdown', () => {
     expect(text).toContain('not measured: fast under fresh jco instance per run (preview2-shim): cannot transpile');
     expect(text).toContain('no workload slower than a fresh instance (median round, every fresh host): not met: slow against fresh node:wasi instance per run (0.90x)');
     expect(sideBySideTable([fast])).toContain('every fresh host): met');
+    const html = htmlReport({ date: '', node: '', baselineMode: JCO_MODE, measurements: [], sideBySide: [slow] });
+    expect(html).toContain('<h2>Side by side in alternating rounds</h2>');
+    expect(html).toContain('not met: slow against fresh node:wasi instance per run (0.90x)');
   });
 
   it('a baseline child that crashes or cannot run the program is a ChildFailed with the reason', async () => {

@@ -2,6 +2,7 @@
 // self-contained HTML report with an SVG bar chart (no scripts, no CDN).
 import type { Breakdown } from './breakdown.js';
 import { REUSE_MODES, type Measurement } from './measure.js';
+import { sideBySideTable, type SideBySide } from './side-by-side.js';
 import type { Skipped } from './wasip1-baselines.js';
 
 export interface ResetScaling {
@@ -23,6 +24,8 @@ export interface BenchReport {
   skipped?: Skipped[];
   /** Per-run phases of the reused path (an instrumented pass of its own). */
   breakdown?: Breakdown[];
+  /** Each workload's reused instance against every fresh host, in alternating rounds. */
+  sideBySide?: SideBySide[];
 }
 
 export interface Comparison {
@@ -150,10 +153,11 @@ export function htmlReport(report: BenchReport): string {
   const skipped = report.skipped?.length ? `<h2>Not measured</h2><ul>${report.skipped.map((k) => `<li>${esc(k.program)} under ${esc(k.mode)}: ${esc(k.reason)}</li>`).join('')}</ul>` : '';
   const vs = comparisons(report).length ? `<h2>Reused against every fresh host</h2>${table(comparisonRows(report))}` : '';
   const phases = report.breakdown?.length ? `<h2>Where a reused run's time goes</h2><p>${esc(BREAKDOWN_NOTE)}.</p>${table(breakdownRows(report.breakdown))}` : '';
+  const rounds = report.sideBySide?.length ? `<h2>Side by side in alternating rounds</h2><pre>${esc(sideBySideTable(report.sideBySide))}</pre>` : '';
   return `<!doctype html><html><head><meta charset="utf-8"><title>wasi-rewind benchmark</title>
 <style>body{font-family:sans-serif;margin:2em;max-width:960px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,td:nth-child(2){text-align:left}</style></head>
 <body><h1>wasi-rewind benchmark</h1><p>${esc(report.date)} &middot; Node ${esc(report.node)} &middot; speed-ups are against <em>${esc(report.baselineMode)}</em>, measured in the same run.</p>
 ${chart(report)}
 <h2>Measurements</h2><table><tr><th>program</th><th>mode</th><th>runs/s</th><th>speed-up</th><th>p50 ms</th><th>p99 ms</th><th>reset or instantiation ms</th><th>RSS MiB</th></tr>
-${rows}</table>${skipped}${vs}${phases}${scaling}</body></html>\n`;
+${rows}</table>${skipped}${vs}${rounds}${phases}${scaling}</body></html>\n`;
 }
