@@ -228,9 +228,9 @@ export class AccessRewriter {
    * Moves the access's address into t (the access then reads t) and returns
    * `local.set t ptr` and the check: when [t+offset, t+offset+bytes) is not
    * inside the guest's memory, a load beyond every real memory traps as the
-   * access itself would. Also returns the address expression it moved.
+   * access itself would. Also returns the address expression it moved and t.
    */
-  private checkedPtr(expr: number, cls: any, end: number): { check: number[]; ptr: number } {
+  private checkedPtr(expr: number, cls: any, end: number): { check: number[]; ptr: number; t: number } {
     const m = this.m;
     const t = this.tmp();
     const ptr = cls.getPtr(expr);
@@ -239,7 +239,7 @@ export class AccessRewriter {
     // Inline, not a call: one more frame could exhaust the stack where a fresh instance traps out of bounds.
     // The unreachable tells V8 the branch ends there (without it the loop ran as slowly as with select).
     const trap = m.block(null, [m.drop(m.i32.load8_u(0, 1, m.i32.const(TRAP_ADDRESS), this.mem)), m.unreachable()]);
-    return { check: [m.local.set(t, ptr), m.if(outside, trap)], ptr };
+    return { check: [m.local.set(t, ptr), m.if(outside, trap)], ptr, t };
   }
 
   private load(expr: number, cls: any, bytes: number, atomic = false, operand: number | null = null): number {
@@ -299,8 +299,8 @@ export class AccessRewriter {
     const m = this.m;
     const offset = offsetOf(expr, cls);
     if (this.branchable(atomic, operand)) {
-      const { check } = this.checkedPtr(expr, cls, offset + bytes);
-      const chunk = m.i32.shr_u(m.i32.add(m.local.get(this.tmp(), i32), m.i32.const(offset | 0)), m.i32.const(CHUNK_SHIFT));
+      const { check, t } = this.checkedPtr(expr, cls, offset + bytes);
+      const chunk = m.i32.shr_u(m.i32.add(m.local.get(t, i32), m.i32.const(offset | 0)), m.i32.const(CHUNK_SHIFT));
       return m.block(null, [...check, this.mark(chunk), expr], binaryen.getExpressionType(expr));
     }
     const trapAt = (JUNK_CHUNK << CHUNK_SHIFT) - offset | 0;
