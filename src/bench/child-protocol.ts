@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Workload } from './measure.js';
-import { summarise, timeRuns, warmUp, type Summary } from './stats.js';
+import { timeRuns, warmUpTimed, type Summary } from './stats.js';
 
 /** Fresh runs the child does before its first window, besides WARM_MS (stats.ts). */
 const WARM_RUNS = 20;
@@ -107,14 +107,8 @@ export function serveParent(prepare: (w: Workload) => Promise<() => number>, exi
     void (async () => {
       try {
         if ('workload' in m) {
-          once = await prepare(m.workload);
-          const warm: number[] = [];
-          warmUp(WARM_RUNS, () => {
-            const t0 = performance.now();
-            once!();
-            warm.push(performance.now() - t0);
-          });
-          reply({ ready: true, p50Ms: summarise(warm, [], 1).p50Ms });
+          const run = (once = await prepare(m.workload));
+          reply({ ready: true, p50Ms: warmUpTimed(WARM_RUNS, run) });
         } else reply({ ...timeRuns(m.runs, once!), rssMiB: process.memoryUsage().rss / 2 ** 20 });
       } catch (e) {
         reply({ error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });

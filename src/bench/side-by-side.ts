@@ -12,7 +12,7 @@ import { ReusableInstance } from '../instance.js';
 import { ChildFailed, type BaselineChild } from './child-protocol.js';
 import { JCO_MODE, startJco } from './jco-baseline.js';
 import { AUTO_MODE, MODES, OUR_FRESH_MODE, REUSE_MODE, type Workload } from './measure.js';
-import { median, summarise, warmUp } from './stats.js';
+import { median, timeRuns, warmUpTimed } from './stats.js';
 import { browserShimRun, isCoreModule, NODE_WASI_MODE, SHIM_MODE, startNodeWasi, type Skipped } from './wasip1-baselines.js';
 
 /** A host timed in windows: each window runs it `runs` times and gives the median ms per run. */
@@ -44,25 +44,9 @@ const windowRuns = (p50Ms: number, windowMs: number) => Math.max(3, Math.min(200
 
 /** A host in this process: `once` is one run (a reused run, or a fresh instance and its run). */
 function inProcess(mode: string, once: () => void): Host {
-  const timed = (runs: number, sink: number[]) => {
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      once();
-      sink.push(performance.now() - t0);
-    }
-  };
-  const warm: number[] = [];
-  warmUp(20, () => timed(1, warm));
-  return {
-    mode,
-    p50Ms: summarise(warm, [], 1).p50Ms,
-    window: async (runs) => {
-      const latencies: number[] = [];
-      timed(runs, latencies);
-      return summarise(latencies, [], 1).p50Ms;
-    },
-    close: () => {},
-  };
+  const p50Ms = warmUpTimed(20, once);
+  const run = () => (once(), 0);
+  return { mode, p50Ms, window: async (runs) => timeRuns(runs, run).p50Ms, close: () => {} };
 }
 
 function inChild(mode: string, child: BaselineChild): Host {

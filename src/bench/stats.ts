@@ -54,6 +54,17 @@ export function timeRuns(runs: number, once: () => number): Summary {
   return summarise(latencies, instantiations, performance.now() - start);
 }
 
+/** warmUp over `once`, timing each run: returns the warm-up's median ms per run (what sizes a host's windows). */
+export function warmUpTimed(minRuns: number, once: () => void): number {
+  const latencies: number[] = [];
+  warmUp(minRuns, () => {
+    const t0 = performance.now();
+    once();
+    latencies.push(performance.now() - t0);
+  });
+  return median(latencies);
+}
+
 /** A fresh-instance baseline's timed loop: a warm-up (at least 20 runs), then timeRuns. */
 export function timeFreshRuns(runs: number, once: () => number): Summary {
   warmUp(Math.min(20, runs), once);
