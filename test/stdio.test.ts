@@ -1,6 +1,7 @@
 // Per-run stdio and per-call host limits: a run that closes stdin, stdout or
 // stderr (as CLI tools do at exit) leaves the next run's stdio intact, and a
-// guest cannot make the host allocate past its bound in one call.
+// guest cannot make the host allocate past its bound in one call; a result's
+// output stays its own when later runs write theirs.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ReusableInstance } from '../src/index.js';
@@ -81,5 +82,34 @@ describe('per-call host limits', () => {
     const r = await inst.run({ args: ['random', String(2 << 20)] });
     expect(r.trap?.message).toMatch(/the host's limit is 1048576/);
     expect((await inst.run({ args: ['random', '16'] })).stdout.toString()).toBe('random_get: 0\n');
+  });
+});
+
+describe('a run result owns what it returns', () => {
+  const hello = join(import.meta.dirname, 'fixtures', 'build', 'hello.wasm');
+  const echo = join(import.meta.dirname, 'fixtures', 'build', 'echo.wasm');
+
+  it('later runs leave an earlier result\'s stdout as a fresh instance gives it (one write handed over whole, several writes)', async () => {
+    for (const [file, inputs] of [[hello, [[], [], []]], [echo, [['a'], ['a much longer argument than the first'], ['b']]]] as const) {
+      const inst = await ReusableInstance.create(file);
+      const results = inputs.map((args) => inst.runSync({ args: [...args] }));
+      for (const [i, args] of inputs.entries()) {
+        const fresh = (await ReusableInstance.create(file, { strategy: 'reinstantiate' })).runSync({ args: [...args] });
+        expect(Buffer.compare(results[i]!.stdout, fresh.stdout), `${file} run ${i + 1}`).toBe(0);
+        expect(Buffer.compare(results[i]!.stderr, fresh.stderr)).toBe(0);
+        expect(results[i]!.exitCode).toBe(fresh.exitCode);
+      }
+    }
+  });
+
+  it('resetMs and chunksRestored are 0 for a run no rewind came before, and count the rewind when one did', async () => {
+    const inst = await ReusableInstance.create(hello);
+    const first = inst.runSync();
+    expect([first.resetMs, first.chunksRestored]).toEqual([0, 0]);
+    const second = inst.runSync();
+    expect(second.resetMs).toBeGreaterThan(0);
+    expect(second.chunksRestored).toBeGreaterThan(0);
+    const kept = inst.runSync({ reset: 'never' });
+    expect([kept.resetMs, kept.chunksRestored]).toEqual([0, 0]);
   });
 });
