@@ -11,6 +11,8 @@
 // glue, or a wasip1 command natively through src/preview1.
 import { basename } from 'node:path';
 import { writeFile } from 'node:fs/promises';
+// Imported, not the global: the global `performance` is a lazy getter, read three times per run.
+import { performance } from 'node:perf_hooks';
 import { instantiateComponent } from './backend/component.js';
 import type { Live } from './backend/live.js';
 import { instantiateNative } from './backend/native.js';
@@ -366,7 +368,7 @@ export class ReusableInstance {
       error = e;
     } finally {
       this.busy = false;
-      Error.stackTraceLimit = limit;
+      if (deepStacks) Error.stackTraceLimit = limit;
     }
     const durationMs = performance.now() - start;
     this.live.ran?.(durationMs);

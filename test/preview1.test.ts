@@ -199,3 +199,60 @@ describe('native path: snapshot files and post-init', () => {
     await expect(ReusableInstance.create(fixture('sieve'), { snapshotFile: file, preview1: 'adapter' })).rejects.toThrow(/different component/);
   });
 });
+
+/**
+ * A stdio write of several buffers: case n (arguments after argv[0]) calls
+ * fd_write once and exits with the bytes it reports written, or 100 + errno.
+ * Buffers: "ab" at 120, "cd\n" at 200; iovec arrays at 16 and on.
+ */
+const WRITEV_CASES: [string, string, number, string][] = [
+  ['two buffers on stdout move together', '(i32.const 1) (i32.const 16) (i32.const 2)', 5, 'abcd\n'],
+  ['two buffers on stderr move together', '(i32.const 2) (i32.const 16) (i32.const 2)', 5, ''],
+  ['a later buffer beyond memory: the first buffer only, no trap', '(i32.const 1) (i32.const 32) (i32.const 2)', 2, 'ab'],
+  ['more than PIPE_BUF (4096) bytes in all: the first buffer only', '(i32.const 1) (i32.const 48) (i32.const 2)', 2, 'ab'],
+  ['empty buffers around one: that one', '(i32.const 1) (i32.const 64) (i32.const 3)', 3, 'cd\n'],
+  ['a buffer count beyond memory: the first buffer only', '(i32.const 1) (i32.const 16) (i32.const 100000)', 2, 'ab'],
+  ['buffers are joined in their order', '(i32.const 1) (i32.const 88) (i32.const 2)', 5, 'cd\nab'],
+];
+
+const writevProbe = parse(`(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $argc (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 120) "ab")
+  (data (i32.const 200) "cd\\n")
+  ;; 16: {120, 2} {200, 3}   32: {120, 2} {65530, 10}   48: {120, 2} {0, 5000}
+  ;; 64: {120, 0} {200, 3} {120, 0}   88: {200, 3} {120, 2}
+  (data (i32.const 16) "\\78\\00\\00\\00\\02\\00\\00\\00\\c8\\00\\00\\00\\03\\00\\00\\00")
+  (data (i32.const 32) "\\78\\00\\00\\00\\02\\00\\00\\00\\fa\\ff\\00\\00\\0a\\00\\00\\00")
+  (data (i32.const 48) "\\78\\00\\00\\00\\02\\00\\00\\00\\00\\00\\00\\00\\88\\13\\00\\00")
+  (data (i32.const 64) "\\78\\00\\00\\00\\00\\00\\00\\00\\c8\\00\\00\\00\\03\\00\\00\\00\\78\\00\\00\\00\\00\\00\\00\\00")
+  (data (i32.const 88) "\\c8\\00\\00\\00\\03\\00\\00\\00\\78\\00\\00\\00\\02\\00\\00\\00")
+  (func (export "_start") (local $n i32) (local $errno i32)
+    (drop (call $argc (i32.const 0) (i32.const 4)))
+    (local.set $n (i32.sub (i32.load (i32.const 0)) (i32.const 1)))
+    ${WRITEV_CASES.map((c, i) => `(if (i32.eq (local.get $n) (i32.const ${i})) (then (local.set $errno (call $write ${c[1]} (i32.const 400)))))`).join('\n    ')}
+    (if (local.get $errno) (then (call $exit (i32.add (i32.const 100) (local.get $errno)))))
+    (call $exit (i32.load (i32.const 400)))))`);
+
+describe('a small stdio write moves all its buffers, as a pipe takes a write of up to PIPE_BUF bytes whole', () => {
+  it.each(WRITEV_CASES.map((c, i) => [c[0], i, c[2], c[3]] as const))('%s', async (_name, n, written, stdout) => {
+    const bytes = await writevProbe;
+    const args = Array.from({ length: n }, () => 'x');
+    const fresh = observed(await (await ReusableInstance.create(bytes, { strategy: 'reinstantiate' })).run({ args }));
+    expect(fresh.exitCode).toBe(written);
+    expect(fresh.stdout).toBe(stdout);
+    if (n === 1) expect(fresh.stderr).toBe('abcd\n');
+    const reused = await ReusableInstance.create(bytes, { verifyRestore: true });
+    for (let k = 0; k < 2; k++) expect(observed(await reused.run({ args }))).toEqual(fresh);
+  });
+
+  it('an output callback sees one chunk per such write, and a chunk it keeps stays as it was', async () => {
+    const inst = await ReusableInstance.create(await writevProbe);
+    const seen: Uint8Array[] = [];
+    await inst.run({ onStdout: (c) => seen.push(c) });
+    await inst.run({ args: ['x', 'x', 'x', 'x', 'x', 'x'], onStdout: (c) => seen.push(c) });
+    expect(seen.map((c) => Buffer.from(c).toString())).toEqual(['abcd\n', 'cd\nab']);
+  });
+});

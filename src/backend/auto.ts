@@ -5,6 +5,7 @@
 // run: a fresh instance of the module rewritten for the other mode, rewound
 // to the same snapshot (StateSnapshot.renewOn), sharing the host. 'real'
 // itself needs that renewal after every run that grew the memory.
+import { performance } from 'node:perf_hooks';
 import type { Rewound } from '../prepare.js';
 import type { Live } from './live.js';
 import { ModeChooser, type Variant } from './mode-chooser.js';

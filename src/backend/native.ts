@@ -95,7 +95,7 @@ function link({ module, info }: Rewound, p1: Preview1, limitPages: number | unde
   const linker = new CoreLinker(new Map([[module, info]]), limitPages, maps);
   const exports = instantiate(() => linker.instantiateCore(module, p1.imports, true).exports);
   const memory = linker.memories[0];
-  if (memory) p1.bind(memory.memory!, memory.vpages, (ptr, len) => memory.markRange(ptr, len));
+  if (memory) p1.bind(memory.memory!, memory, (ptr, len) => memory.markRange(ptr, len));
   return { linker, exports };
 }
 

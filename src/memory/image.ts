@@ -149,13 +149,22 @@ export class MemoryImage {
     return count + zeroed.size;
   }
 
-  /** Writes the first `bytes` bytes of chunk `c` of the image into `mem` (zeros above the image). */
+  /**
+   * Writes the first `bytes` bytes (a few: a store's spill) of chunk `c` of
+   * the image into `mem` (zeros above the image), byte by byte: cheaper than
+   * a native copy or fill call for so few. A chunk that starts in `mem` ends
+   * in it (memories are whole pages).
+   */
   copyPrefix(mem: Uint8Array, c: number, bytes: number): void {
     const at = c * CHUNK;
     if (at >= mem.length) return;
     const s = c < this.slots.length ? this.slots[c]! : 0;
-    if (s === 0) mem.fill(0, at, Math.min(at + bytes, mem.length));
-    else copyBytes(mem, at, this.data, (s - 1) * CHUNK, (s - 1) * CHUNK + bytes);
+    if (s === 0) for (let i = 0; i < bytes; i++) mem[at + i] = 0;
+    else {
+      const { data } = this;
+      const from = (s - 1) * CHUNK;
+      for (let i = 0; i < bytes; i++) mem[at + i] = data[from + i]!;
+    }
   }
 
   /**

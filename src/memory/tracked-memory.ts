@@ -78,6 +78,15 @@ export class TrackedMemory {
     return this.vpagesGlobal as unknown as { value: number };
   }
 
+  /**
+   * Bytes the guest-visible size never goes below: the snapshot's. Only a
+   * rewind shrinks the size, to the snapshot's; a snapshot file's load may
+   * set any size, and leaves no snapshot until snapshot() takes one.
+   */
+  get floorBytes(): number {
+    return this.image.length;
+  }
+
   private setPages(pages: number): void {
     this.vpagesGlobal!.value = pages;
     this.vbytesGlobal!.value = BigInt(pages) * BigInt(PAGE);
@@ -145,15 +154,18 @@ export class TrackedMemory {
   restore(): number {
     const mem = this.bytes();
     const pages = this.vpages.value; // the size the run ended with
-    const count = this.scanned ? this.rewindScanned(mem, pages) : this.rewindMarked(mem, pages);
+    const count = this.scanned ? this.rewindScanned(mem, pages) : this.rewindMarked(pages);
     this.hostHigh = -1;
     // Setting both sizes (vbytes is a BigInt) costs more than reading one; a run that did not grow left them.
     if (pages !== this.image.pages) this.setPages(this.image.pages);
     return count;
   }
 
-  private rewindMarked(mem: Uint8Array, pages: number): number {
-    const count = this.scan.forEachRun(this.marksEnd(pages), (from, to) => this.rewindChunks(mem, from, to));
+  /** rewindChunks on the current view, made once (restore() refreshes the view first). */
+  private readonly rewindRun = (from: number, to: number): void => this.rewindChunks(this.view, from, to);
+
+  private rewindMarked(pages: number): number {
+    const count = this.scan.forEachRun(this.marksEnd(pages), this.rewindRun);
     this.map[JUNK_CHUNK] = 0;
     return count;
   }
@@ -267,6 +279,7 @@ export class TrackedMemory {
     }
     zero(next, bytes.length / CHUNK);
     this.clearMarks(Math.max(marked, pages));
+    this.image = EMPTY; // until snapshot() takes the new contents (floorBytes holds: the size may have gone down)
   }
 
   /** Makes `pages` the size the guest sees, growing the real memory to it if it is smaller (it never shrinks). */

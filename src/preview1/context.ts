@@ -38,6 +38,46 @@ export function firstBuffer(mem: GuestMemory, iovs: number, count: number): [num
   return [0, 0];
 }
 
+/** What a Linux pipe takes whole (PIPE_BUF): a write of at most this many bytes is never split. */
+export const PIPE_BUF = 4096;
+const EMPTY = new Uint8Array(0);
+
+/**
+ * The bytes one stdio write moves, as a view valid until the next call that
+ * may grow memory or write to stdio. All the call's buffers, joined in
+ * `scratch` (PIPE_BUF bytes, the instance's own: an output callback may run
+ * another instance), when they lie in memory and hold at most PIPE_BUF bytes
+ * together: a pipe takes such a writev whole, and libc's puts hands over a
+ * line and its newline as two buffers (one capture write instead of two, and
+ * no second host call). Otherwise the first non-empty buffer, as firstBuffer
+ * (and Wasmtime): a later buffer out of bounds traps no more than there.
+ */
+export function stdioChunk(mem: GuestMemory, iovs: number, count: number, scratch: Uint8Array): Uint8Array {
+  iovs >>>= 0;
+  count >>>= 0;
+  const all = joinSmall(mem, iovs, count, scratch);
+  if (all) return all;
+  const [ptr, len] = firstBuffer(mem, iovs, count);
+  return len ? mem.bytes(ptr, len) : EMPTY;
+}
+
+/** stdioChunk's joined buffers, or null where it takes the first buffer only. */
+function joinSmall(mem: GuestMemory, iovs: number, count: number, scratch: Uint8Array): Uint8Array | null {
+  if (count < 2 || (iovs & 3) !== 0 || !mem.holds(iovs, count * 8)) return null;
+  let total = 0;
+  let buffers = 0;
+  for (let i = 0; i < count; i++) {
+    const len = mem.u32(iovs + i * 8 + 4);
+    if (len === 0) continue;
+    const ptr = mem.u32(iovs + i * 8);
+    if (total + len > PIPE_BUF || !mem.holds(ptr, len)) return null;
+    mem.copyOut(ptr, len, scratch, total);
+    total += len;
+    buffers++;
+  }
+  return buffers > 1 ? scratch.subarray(0, total) : null;
+}
+
 /** Wraps a host call: a thrown errno (number or WASI 0.2 code) becomes its return value; traps and exits propagate. */
 export type HostFn = (...args: any[]) => number;
 

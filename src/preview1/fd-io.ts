@@ -1,9 +1,10 @@
 // fd_read, fd_write, fd_pread, fd_pwrite, fd_seek, fd_tell: data through a
 // descriptor. Files keep their own position (preview1 has one per
 // descriptor, WASI 0.2 none); stdio goes to the run's streams. One buffer
-// per call (the first non-empty one), as Wasmtime: the guest's libc loops.
+// per call (the first non-empty one), as Wasmtime: the guest's libc loops;
+// a small stdio write moves all its buffers (context.ts, stdioChunk).
 import { enumValue } from './abi.js';
-import { firstBuffer, type Context } from './context.js';
+import { firstBuffer, PIPE_BUF, stdioChunk, type Context } from './context.js';
 import { E } from './errno.js';
 import type { FileEntry } from './fd-table.js';
 
@@ -18,6 +19,8 @@ const MAX_READ = 1 << 20;
 
 export function fdIo(ctx: Context) {
   const { fds } = ctx;
+  /** Where a small stdio write's buffers are joined (stdioChunk). */
+  const joined = new Uint8Array(PIPE_BUF);
 
   /** Writes to a file at its position (or appends), returns bytes written. */
   function writeFile(e: FileEntry, bytes: Uint8Array, at: bigint | null): number {
@@ -42,10 +45,10 @@ export function fdIo(ctx: Context) {
       const e = fds.get(fd);
       let n: number;
       if (e.kind === 'stdout' || e.kind === 'stderr') {
-        const [ptr, len] = firstBuffer(ctx.mem, iovs, count);
-        // The capture copies what it keeps: a view of guest memory is enough.
-        e.stream.write(len ? ctx.mem.bytes(ptr, len) : EMPTY);
-        n = len;
+        const chunk = stdioChunk(ctx.mem, iovs, count, joined);
+        // The capture copies what it keeps: a view is enough.
+        e.stream.write(chunk);
+        n = chunk.length;
       } else if (e.kind === 'file') {
         const [ptr, len] = firstBuffer(ctx.mem, iovs, count);
         n = writeFile(e, ctx.mem.bytes(ptr, len), null);

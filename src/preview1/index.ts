@@ -11,7 +11,7 @@ import { errnoOf } from './errno.js';
 import { fdIo } from './fd-io.js';
 import { fdMeta } from './fd-meta.js';
 import { FdTable } from './fd-table.js';
-import { GuestMemory, type MarkRange } from './memory.js';
+import { GuestMemory, type MarkRange, type VirtualSize } from './memory.js';
 import { p2Of } from './p2.js';
 import { path } from './path.js';
 import { poll } from './poll.js';
@@ -45,11 +45,11 @@ export class Preview1 {
   }
 
   /**
-   * Binds the instance's memory. `pages` is the guest-visible page count
-   * (the rewriter's) when there is one, `mark` records host writes for restore.
+   * Binds the instance's memory. `virtual` is the guest-visible size (the
+   * rewriter's) when there is one, `mark` records host writes for restore.
    */
-  bind(memory: WebAssembly.Memory, pages: WebAssembly.Global | null, mark: MarkRange | null): void {
-    this.ctx.mem = new GuestMemory(memory, pages, mark);
+  bind(memory: WebAssembly.Memory, virtual: VirtualSize | null, mark: MarkRange | null): void {
+    this.ctx.mem = new GuestMemory(memory, virtual, mark);
   }
 
   /** The descriptor table of a fresh instance; call after the host's beginRun. */

@@ -11,6 +11,14 @@ export type MarkRange = (ptr: number, len: number) => void;
 
 export class GuestTrap extends WebAssembly.RuntimeError {}
 
+/** The size the guest sees when it is not the real one: the rewriter's virtual size. */
+export interface VirtualSize {
+  /** Pages now (a WebAssembly.Global: reading it is not cheap). */
+  readonly vpages: { value: number };
+  /** Bytes the virtual size is never below: the snapshot's size (only a rewind shrinks it, to that). */
+  readonly floorBytes: number;
+}
+
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export class GuestMemory {
@@ -19,8 +27,8 @@ export class GuestMemory {
 
   constructor(
     private readonly memory: WebAssembly.Memory,
-    /** Pages the guest sees (the rewriter's virtual count), or null: the real size. */
-    private readonly pages: WebAssembly.Global | null,
+    /** The size the guest sees, or null: the real size. */
+    private readonly virtual: VirtualSize | null,
     private readonly mark: MarkRange | null,
   ) {}
 
@@ -38,7 +46,7 @@ export class GuestMemory {
   }
 
   private size(): number {
-    return this.pages ? (this.pages.value as number) * PAGE : this.u8.length;
+    return this.virtual ? this.virtual.vpages.value * PAGE : this.u8.length;
   }
 
   /**
@@ -48,9 +56,9 @@ export class GuestMemory {
    */
   private known = 0;
 
-  /** A run starts (after any rewind): the size is read again at the next check. */
+  /** A run starts (after any rewind): known from the floor, the size is read again when a check passes it. */
   runStarted(): void {
-    this.known = 0;
+    this.known = this.virtual ? this.virtual.floorBytes : 0;
   }
 
   /** Traps unless [ptr, ptr + len) lies in memory and ptr is aligned. */
@@ -68,6 +76,13 @@ export class GuestMemory {
     return ptr;
   }
 
+  /** Whether [ptr, ptr + len) (unsigned values) lies in memory: check() without the trap. */
+  holds(ptr: number, len: number): boolean {
+    this.refresh();
+    if (ptr + len > this.known) this.known = this.size();
+    return ptr + len <= this.known;
+  }
+
   u32(ptr: number): number {
     const at = this.check(ptr, 4, 4); // check() refreshes the view: call it first
     return this.view.getUint32(at, true);
@@ -82,6 +97,15 @@ export class GuestMemory {
   bytes(ptr: number, len: number): Uint8Array {
     ptr = this.check(ptr, len);
     return this.u8.subarray(ptr, ptr + (len < 0 ? len + 4294967296 : len));
+  }
+
+  /** Copies guest bytes [ptr, ptr + len) into `target` at `at` (which has room); a few bytes without a view. */
+  copyOut(ptr: number, len: number, target: Uint8Array, at: number): void {
+    ptr = this.check(ptr, len);
+    len >>>= 0; // unsigned, as check() took it
+    const { u8 } = this;
+    if (len > 64) target.set(u8.subarray(ptr, ptr + len), at);
+    else for (let i = 0; i < len; i++) target[at + i] = u8[ptr + i]!;
   }
 
   /** A guest string; invalid UTF-8 is EILSEQ (thrown as its errno by the caller's mapping). */
