@@ -153,7 +153,9 @@ export class TrackedMemory {
   /** Rewinds to the snapshot; returns the number of 4 KiB chunks copied back or zeroed. */
   restore(): number {
     const mem = this.bytes();
-    const pages = this.vpages.value; // the size the run ended with
+    // The size the run ended with: between the snapshot's and the real one, so the snapshot's
+    // when the real memory is no larger (most runs: reading the global is not cheap).
+    const pages = mem.length === this.image.length ? this.image.pages : this.vpages.value;
     const count = this.scanned ? this.rewindScanned(mem, pages) : this.rewindMarked(pages);
     this.hostHigh = -1;
     // Setting both sizes (vbytes is a BigInt) costs more than reading one; a run that did not grow left them.
