@@ -26,16 +26,23 @@ const NOTHING = Object.freeze(Buffer.alloc(0)) as Buffer;
 
 /**
  * Collects a run's output in one buffer that grows by doubling (a run's
- * result owns it: a new one per run). One buffer instead of a list of
- * chunks joined at the end: most runs write a few small chunks (printf
- * writes a line and its newline apart), and joining them cost more than
- * the writes.
+ * result owns it: restart() lets go of it for the next run). One buffer
+ * instead of a list of chunks joined at the end: most runs write a few
+ * small chunks, and joining them cost more than the writes.
  */
 class Capture {
   private buf: Buffer = NOTHING;
   size = 0;
   truncated = false;
-  constructor(private readonly limit: number, private readonly forward?: (chunk: Uint8Array) => void) {}
+  private forward?: (chunk: Uint8Array) => void;
+  constructor(private readonly limit: number) {}
+  /** A run starts: nothing captured, its output callback if any. */
+  restart(forward?: (chunk: Uint8Array) => void): void {
+    this.buf = NOTHING;
+    this.size = 0;
+    this.truncated = false;
+    this.forward = forward;
+  }
   write(bytes: Uint8Array): void {
     // The callback gets a copy of its own: `bytes` is a view of guest memory.
     this.forward?.(Buffer.from(bytes));
@@ -74,8 +81,8 @@ export type StdioName = 'stdin' | 'stdout' | 'stderr';
 export class Cli {
   private run: RunIo = { args: [], env: [], cwd: undefined, stdin: new Uint8Array() };
   private stdinOffset = 0;
-  private out: Capture;
-  private err: Capture;
+  private readonly out: Capture;
+  private readonly err: Capture;
   // Every get-stdin/stdout/stderr returns a new stream object, as a fresh
   // host does: dropping one (a CLI tool closing stdout at exit) closes only
   // that object, for the rest of the run (see io.ts). All objects of one
@@ -95,7 +102,7 @@ export class Cli {
   private readonly stdout = { write: (bytes: Uint8Array) => this.out.write(bytes) };
   private readonly stderr = { write: (bytes: Uint8Array) => this.err.write(bytes) };
 
-  constructor(private readonly io: Io, private readonly captureLimit: number) {
+  constructor(private readonly io: Io, captureLimit: number) {
     this.out = new Capture(captureLimit);
     this.err = new Capture(captureLimit);
   }
@@ -120,8 +127,8 @@ export class Cli {
   begin(run: RunIo): void {
     this.run = run;
     this.stdinOffset = 0;
-    this.out = new Capture(this.captureLimit, run.onStdout);
-    this.err = new Capture(this.captureLimit, run.onStderr);
+    this.out.restart(run.onStdout);
+    this.err.restart(run.onStderr);
   }
 
   /** Where the run's stdio stands (verifyRestore): nothing read or captured yet at a run's start. */
