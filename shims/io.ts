@@ -109,7 +109,7 @@ export function createIo() {
       return MAX_WRITE;
     }
     write(contents: Uint8Array): void {
-      if (closed.has(this)) throw CLOSED;
+      if (closedAny && closed.has(this)) throw CLOSED;
       if (contents.byteLength) this.sink.write(contents);
     }
     blockingWriteAndFlush(contents: Uint8Array): void {

@@ -66,10 +66,11 @@ function joinSmall(mem: GuestMemory, iovs: number, count: number, scratch: Uint8
   if (count < 2 || (iovs & 3) !== 0 || !mem.holds(iovs, count * 8)) return null;
   let total = 0;
   let buffers = 0;
+  const array = mem.dataView(); // the array is in memory and aligned (checked above)
   for (let i = 0; i < count; i++) {
-    const len = mem.u32(iovs + i * 8 + 4);
+    const len = array.getUint32(iovs + i * 8 + 4, true);
     if (len === 0) continue;
-    const ptr = mem.u32(iovs + i * 8);
+    const ptr = array.getUint32(iovs + i * 8, true);
     if (total + len > PIPE_BUF || !mem.holds(ptr, len)) return null;
     mem.copyOut(ptr, len, scratch, total);
     total += len;
