@@ -26,15 +26,19 @@ const SHOWN = 5;
 export class HostState {
   private readonly parts: Part[] = [];
   private marked = false;
+  /** Every reference is taken and nothing is armed: a run start has nothing to do (most run starts). */
+  private settled = false;
 
   /** Registers a piece of host state; `when` is 'reset' or the run-start group that sets it up. */
   add(name: string, when: string, read: () => Fingerprint): void {
     this.parts.push({ name, when, read, reference: null, armed: false });
+    this.settled = false;
   }
 
   /** Takes the reference (at snapshot time): reset parts now, run-start parts at the next run start. */
   mark(): void {
     this.marked = true;
+    this.settled = false;
     for (const p of this.parts) {
       p.reference = p.when === 'reset' ? p.read() : null;
       p.armed = false;
@@ -48,11 +52,12 @@ export class HostState {
       if (p.when === 'reset') compare(p, 'after restore');
       else p.armed = true;
     }
+    this.settled = false;
   }
 
   /** Called once the run-start group `when` has set up its state for a run. */
   runStarted(when: string): void {
-    if (!this.marked) return;
+    if (!this.marked || this.settled) return;
     for (const p of this.parts) {
       if (p.when !== when) continue;
       if (!p.reference) p.reference = p.read();
@@ -61,6 +66,7 @@ export class HostState {
         compare(p, 'at the start of a run after restore');
       }
     }
+    this.settled = this.parts.every((p) => p.reference && !p.armed);
   }
 }
 
