@@ -46,6 +46,10 @@ export function createIo() {
     closed.add(stream);
     closedAny = true;
   }
+  /** Whether the run dropped `stream` (the set is asked only when it holds anything). */
+  function isClosed(stream: object): boolean {
+    return closedAny && closed.has(stream);
+  }
 
   class IoError {
     constructor(readonly message: string, readonly code?: string) {}
@@ -80,7 +84,7 @@ export function createIo() {
   class InputStream {
     constructor(readonly source: ByteSource) {}
     read(len: bigint): Uint8Array {
-      if (closed.has(this)) throw CLOSED;
+      if (isClosed(this)) throw CLOSED;
       const bytes = this.source.read(readLength(len));
       if (bytes === null) throw CLOSED;
       return bytes;
@@ -105,11 +109,11 @@ export function createIo() {
   class OutputStream {
     constructor(readonly sink: ByteSink) {}
     checkWrite(): bigint {
-      if (closed.has(this)) throw CLOSED;
+      if (isClosed(this)) throw CLOSED;
       return MAX_WRITE;
     }
     write(contents: Uint8Array): void {
-      if (closedAny && closed.has(this)) throw CLOSED;
+      if (isClosed(this)) throw CLOSED;
       if (contents.byteLength) this.sink.write(contents);
     }
     blockingWriteAndFlush(contents: Uint8Array): void {
@@ -117,7 +121,7 @@ export function createIo() {
       this.write(contents);
     }
     flush(): void {
-      if (closed.has(this)) throw CLOSED;
+      if (isClosed(this)) throw CLOSED;
     }
     blockingFlush(): void {
       this.flush();

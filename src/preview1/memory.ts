@@ -64,19 +64,15 @@ export class GuestMemory {
   /** Traps unless [ptr, ptr + len) lies in memory and ptr is aligned. */
   /** Guest i32 arguments arrive signed: pointers and lengths are their unsigned values. Returns ptr as such. */
   check(ptr: number, len: number, align = 1): number {
-    this.refresh();
     // Signed i32 arguments become unsigned; computed addresses above 4 GiB stay out of bounds.
     if (ptr < 0) ptr += 4294967296;
     if (len < 0) len += 4294967296;
-    if (ptr + len > this.known) {
-      this.known = this.size();
-      if (ptr + len > this.known) throw new GuestTrap(`out of bounds pointer: ${ptr}+${len}`);
-    }
+    if (!this.holds(ptr, len)) throw new GuestTrap(`out of bounds pointer: ${ptr}+${len}`);
     if ((ptr & (align - 1)) !== 0) throw new GuestTrap(`misaligned pointer: ${ptr} (alignment ${align})`);
     return ptr;
   }
 
-  /** Whether [ptr, ptr + len) (unsigned values) lies in memory: check() without the trap. */
+  /** Whether [ptr, ptr + len) (unsigned values) lies in memory: check() without the trap. Refreshes the view. */
   holds(ptr: number, len: number): boolean {
     this.refresh();
     if (ptr + len > this.known) this.known = this.size();
